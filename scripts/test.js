@@ -40,8 +40,9 @@ function runGroup(files, concurrency) {
       if (d.details && d.details.type === 'suite' && !(d.details.error && d.details.error.failureType === 'hookFailed')) return;
       totals.failed++;
     });
-    stream.compose(new spec()).pipe(process.stdout, { end: false });
-    stream.on('end', resolve);
+    const reporter = stream.compose(new spec());
+    reporter.pipe(process.stdout, { end: false });
+    reporter.on('end', resolve);
   });
 }
 
