@@ -1,0 +1,147 @@
+// The transparent kinematic classifier: one frame's features in, one candidate behavior out.
+// Every threshold is a named, documented number so a user can see why a ferret was called
+// "playing"; hysteresis.ts turns the per-frame candidates into stable states.
+import type { TrackFeatures, ZoneKind } from './features';
+
+/** The default label set; a deployment may switch some off (see `fallbackBehavior`). */
+export const DEFAULT_BEHAVIORS = [
+  'sleeping',
+  'resting',
+  'exploring',
+  'playing',
+  'eating',
+  'drinking',
+  'litter',
+  'hiding',
+  'social_play',
+  'out_of_view',
+] as const;
+
+export interface Candidate {
+  behavior: string;
+  /** 0..1: how far the features sit inside the rule's region (0.5 = on the boundary). */
+  confidence: number;
+  /** Name of the zone the behavior happens in (eating → the food zone), else null. */
+  zone: string | null;
+}
+
+export interface RuleConfig {
+  /** Stationary this long → sleeping (else resting). */
+  sleepAfterS: number;
+  /** Faster than this (speed_bl_s, 0.5 s window) → moving. */
+  moveSpeedBlS: number;
+  /**
+   * Playing is erratic motion: at least playMinSpeedBlS (2 s window) with acceleration ≥
+   * playAccelBlS2 and turning ≥ playTurnRadS (the war dance's zig-zags, hops and stops) …
+   */
+  playMinSpeedBlS: number;
+  playAccelBlS2: number;
+  playTurnRadS: number;
+  /** … or simply faster than a walking ferret ever is. */
+  playFastBlS: number;
+  /** Dwelling in food/water/litter zones means moving slower than this (speed_bl_s). */
+  zoneMaxSpeedBlS: number;
+  /** Social play: playing within this distance (centres, body lengths) of a ferret that moves at least socialPartnerSpeedBlS. */
+  socialDistanceBl: number;
+  socialPartnerSpeedBlS: number;
+  /** Kinematic features over less history than this are too young to judge. */
+  minSpanS: number;
+}
+
+export const DEFAULT_RULE_CONFIG: RuleConfig = {
+  sleepAfterS: 300,
+  moveSpeedBlS: 0.25,
+  playMinSpeedBlS: 0.5,
+  playAccelBlS2: 1.5,
+  playTurnRadS: 0.5,
+  playFastBlS: 2.2,
+  zoneMaxSpeedBlS: 0.5,
+  socialDistanceBl: 2,
+  socialPartnerSpeedBlS: 0.5,
+  minSpanS: 0.5,
+};
+
+const ZONE_BEHAVIOR: Array<[ZoneKind, string]> = [
+  ['food', 'eating'],
+  ['water', 'drinking'],
+  ['litter', 'litter'],
+];
+
+/** Confidence from how far `value` lies past `threshold` relative to `scale`: 0.5 at the line, → 1 deep inside. */
+function margin(value: number, threshold: number, scale: number): number {
+  const m = (value - threshold) / scale;
+  return 0.5 + 0.5 * Math.tanh(Math.max(0, m) * 1.5);
+}
+
+/**
+ * Classify one frame. Returns null when the frame carries no evidence (a predicted box outside
+ * any hide zone, or a track too young to have kinematics): the current state then holds.
+ * Order = precedence: hiding, zone dwelling, social play, playing, exploring, sleeping, resting.
+ * Box-shape variability (aspect_sd, area_sd) is not used: a turning ferret's box changes shape as
+ * much as a hopping one's, so it only helps a trained model.
+ */
+export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_CONFIG): Candidate | null {
+  if (f.inZone.hide) return { behavior: 'hiding', confidence: f.lost ? 0.7 : 0.9, zone: f.zoneName.hide };
+  if (f.lost) return null;
+
+  const speed = f.speedBlS;
+  if (speed < cfg.zoneMaxSpeedBlS) {
+    for (const [kind, behavior] of ZONE_BEHAVIOR) {
+      if (f.inZone[kind]) {
+        return { behavior, confidence: margin(cfg.zoneMaxSpeedBlS, speed, cfg.zoneMaxSpeedBlS), zone: f.zoneName[kind] };
+      }
+    }
+  }
+  if (f.spanS < cfg.minSpanS) return null;
+
+  // The windowed measures remember the last seconds; the 0.5 s speed says it is still moving,
+  // so a ferret that stops after a romp is not "playing" for another two seconds.
+  const moving = speed >= cfg.moveSpeedBlS;
+  // The last second must still be erratic (at half the bar: one step pair is a noisy measure),
+  // or the end of a romp would be recognised only when it leaves the whole window. After a frame
+  // gap the last second is a straight interpolation and cannot tell, so it does not veto.
+  const stillErratic = f.accelRecentBlS2 >= cfg.playAccelBlS2 / 2 || f.sampleGapS > 0.75;
+  const erratic =
+    f.speed2BlS >= cfg.playMinSpeedBlS && f.accelBlS2 >= cfg.playAccelBlS2 && stillErratic && f.turnRateRadS >= cfg.playTurnRadS;
+  if (moving && (erratic || f.speed2BlS >= cfg.playFastBlS)) {
+    const c = Math.max(
+      Math.min(margin(f.accelBlS2, cfg.playAccelBlS2, cfg.playAccelBlS2), margin(f.turnRateRadS, cfg.playTurnRadS, cfg.playTurnRadS)),
+      margin(f.speed2BlS, cfg.playFastBlS, 1),
+    );
+    if (f.nearestFerretBl <= cfg.socialDistanceBl && f.nearestFerretSpeedBlS >= cfg.socialPartnerSpeedBlS) {
+      return { behavior: 'social_play', confidence: Math.min(c, margin(f.nearestFerretSpeedBlS, cfg.socialPartnerSpeedBlS, 1)), zone: null };
+    }
+    return { behavior: 'playing', confidence: c, zone: null };
+  }
+
+  if (moving) {
+    return { behavior: 'exploring', confidence: margin(speed, cfg.moveSpeedBlS, cfg.moveSpeedBlS * 2), zone: null };
+  }
+
+  const still = margin(cfg.moveSpeedBlS, speed, cfg.moveSpeedBlS);
+  if (f.stationaryS >= cfg.sleepAfterS) return { behavior: 'sleeping', confidence: still, zone: null };
+  return { behavior: 'resting', confidence: still, zone: null };
+}
+
+/**
+ * What a behavior becomes when the deployment's label set lacks it. Walks the chain until an
+ * enabled label is found; returns null when nothing in the chain is enabled.
+ */
+const FALLBACK: Record<string, string> = {
+  social_play: 'playing',
+  playing: 'exploring',
+  eating: 'resting',
+  drinking: 'resting',
+  litter: 'resting',
+  sleeping: 'resting',
+  hiding: 'out_of_view',
+};
+
+export function fallbackBehavior(behavior: string, enabled: ReadonlySet<string>): string | null {
+  let b: string | undefined = behavior;
+  for (let i = 0; b !== undefined && i < 8; i++) {
+    if (enabled.has(b)) return b;
+    b = FALLBACK[b];
+  }
+  return null;
+}
