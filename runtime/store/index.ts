@@ -1,0 +1,7 @@
+// The behavior-history store's public surface (docs/store.md).
+export { BehaviorStore, DEFAULT_PAGE, MAX_PAGE, type StoreOptions, type StoreEvents } from './store';
+export { handleQuery, QueryError, MAX_TIMELINE_MS, type QueryPayload, type QueryResult, type QueryKind } from './query';
+export { applyRetention, RetentionScheduler, type RetentionPolicy, type RetentionOptions, type RetentionReport, type RetainedTable } from './retention';
+export { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion, type Migration } from './migrations';
+export { parseIdentitiesJson } from './identities-json';
+export * from './types';
