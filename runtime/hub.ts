@@ -3,11 +3,35 @@
 import { EventEmitter } from 'node:events';
 import type { CameraConfig } from './camera/config';
 import type { CameraStream } from './stream/camera-stream';
-import type { StreamStatePayload } from './contracts';
+import type {
+  Alert,
+  BehaviorChangePayload,
+  DailySummary,
+  DetectionsPayload,
+  Episode,
+  StreamStatePayload,
+  TrackLifecyclePayload,
+  TracksPayload,
+} from './contracts';
+
+/**
+ * What nodes publish for live consumers (the dashboard's event stream, the MQTT publisher's
+ * camera sensors): results only, never frames.
+ */
+export type LiveEvent =
+  | { kind: 'stream'; payload: StreamStatePayload }
+  | { kind: 'detections'; payload: DetectionsPayload }
+  | { kind: 'tracks'; payload: TracksPayload }
+  | { kind: 'track'; payload: TrackLifecyclePayload }
+  | { kind: 'behavior'; payload: BehaviorChangePayload }
+  | { kind: 'episode'; payload: Episode & { type?: 'start' | 'update' | 'end' } }
+  | { kind: 'alert'; payload: Alert }
+  | { kind: 'summary'; payload: DailySummary };
 
 export interface HubEvents {
   camera: [id: string, config: CameraConfig | undefined];
   stream: [payload: StreamStatePayload];
+  live: [event: LiveEvent];
 }
 
 export class Hub extends EventEmitter<HubEvents> {
@@ -49,6 +73,11 @@ export class Hub extends EventEmitter<HubEvents> {
 
   stream(id: string): CameraStream | undefined {
     return this.streams.get(id)?.stream;
+  }
+
+  /** Fan a result out to live consumers. Listeners must be cheap: this runs on the hot path. */
+  publish(event: LiveEvent): void {
+    if (this.listenerCount('live') > 0) this.emit('live', event);
   }
 }
 

@@ -59,6 +59,7 @@ export = function register(RED: NodeAPI) {
         const camId = cameraNode.camera.id;
         stream.on('state', (p) => {
           showStatus(p);
+          hub.publish({ kind: 'stream', payload: p });
           node.send({ topic: `${camId}/stream`, payload: p });
         });
         stream.on('warn', (m) => node.warn(m));
