@@ -228,4 +228,21 @@ describe('rtsp-hls-stream with a real RTSP server', { skip: available.ok ? false
     assert.match(pl, /#EXT-X-MAP/);
     await helper.unload();
   });
+
+  test('a source codec that cannot be remuxed falls back to transcode with a warning', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-mpeg4-'));
+    const file = path.join(dir, 'mpeg4.mp4');
+    execFileSync(ffprobePath().replace(/ffprobe$/, 'ffmpeg'), ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=15', '-t', '4', '-c:v', 'mpeg4', '-g', '15', file]);
+    await helper.load([cameraNode, streamNode], flow(file, { id: 'mpeg4' }));
+    const s1 = helper.getNode('s1');
+    const warnings: string[] = [];
+    s1.on('call:warn', (c: { args: unknown[] }) => warnings.push(String(c.args[0])));
+    await waitFor('mpeg4 camera live', () => hub.stream('mpeg4')?.state === 'live', 20_000);
+    assert.equal(hub.stream('mpeg4')!.mode, 'transcode');
+    await waitFor('a warning about the codec', () => warnings.some((w) => /mpeg4.*transcod/i.test(w)), 5000);
+    const info = await (await fetch(`${api.url}/ferretwatch/api/stream/hls/mpeg4`)).json();
+    assert.match(info.codec, /^avc1/);
+    await helper.unload();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });
