@@ -37,14 +37,8 @@ export const BEHAVIORS: readonly string[] = [
 export const STREAM_STATES: readonly string[] = ['starting', 'live', 'stalled', 'restarting', 'failed', 'stopped'];
 
 /** Alert types that get their own HA event type and device trigger; anything else maps to `other`. */
-export const DEFAULT_ALERT_TYPES: readonly string[] = [
-  'no_eating',
-  'no_drinking',
-  'inactive',
-  'not_seen',
-  'long_hiding',
-  'unusual_activity',
-];
+// The first three are what runtime/behavior/health.ts emits today; keep them in step.
+export const DEFAULT_ALERT_TYPES: readonly string[] = ['no_eating', 'no_activity', 'sleep_share', 'no_drinking', 'not_seen', 'long_hiding'];
 
 /** Behaviors counted as "active" in the daily active-minutes sensor. */
 export const ACTIVE_BEHAVIORS: readonly string[] = ['exploring', 'playing', 'eating', 'drinking', 'litter', 'social_play'];
