@@ -32,6 +32,10 @@ export interface HubEvents {
   camera: [id: string, config: CameraConfig | undefined];
   stream: [payload: StreamStatePayload];
   live: [event: LiveEvent];
+  /** A request (MQTT command, dashboard) to switch detection on a camera on or off. */
+  detectControl: [camera: string, enabled: boolean];
+  /** A request for a fresh snapshot of a camera. */
+  snapshotRequest: [camera: string];
 }
 
 export class Hub extends EventEmitter<HubEvents> {
@@ -73,6 +77,15 @@ export class Hub extends EventEmitter<HubEvents> {
 
   stream(id: string): CameraStream | undefined {
     return this.streams.get(id)?.stream;
+  }
+
+  /** Ask whoever runs detection on `camera` (the ferret-detect node) to pause or resume it. */
+  requestDetect(camera: string, enabled: boolean): void {
+    this.emit('detectControl', camera, enabled);
+  }
+
+  requestSnapshot(camera: string): void {
+    this.emit('snapshotRequest', camera);
   }
 
   /** Fan a result out to live consumers. Listeners must be cheap: this runs on the hot path. */
