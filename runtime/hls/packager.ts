@@ -118,6 +118,13 @@ const EXTRA_SEGMENTS = 2;
 const SEGMENT_TOLERANCE = 0.95;
 /** Re-anchor wall time when media time and the clock disagree by more than this (drift, stalls). */
 const MAX_WALL_SKEW_MS = 10_000;
+/**
+ * Wall time after an encoder session's first fragment during which the anchor follows the earliest
+ * arrival. ffmpeg can hold back several seconds while probing its input (analyzeduration defaults
+ * to 5 s) and then deliver that backlog in one burst; only fragments that arrive after the burst
+ * show the real delay.
+ */
+const STARTUP_WINDOW_MS = 15_000;
 
 export class HlsPackager extends EventEmitter {
   readonly ll: boolean;
@@ -150,7 +157,10 @@ export class HlsPackager extends EventEmitter {
 
   /** wall ms = offset + media ms, per encoder session. */
   private wallOffsetMs?: number;
-  private closedInSession = false;
+  /** Arrival (wall ms) of the session's first fragment; the start-up window counts from it. */
+  private sessionStartMs?: number;
+  /** MSN of the session's first segment: segments from it on share the session's wall offset. */
+  private sessionFirstMsn = 0;
   private prebuffer: StoredPart[] = [];
   private diskQueue: Promise<void> = Promise.resolve();
   /** Rendered playlists, valid until the next part, segment or restart (woken waiters share them). */
@@ -336,7 +346,8 @@ export class HlsPackager extends EventEmitter {
     this.current = undefined;
     if (this.lastMsn >= 0) this.discontinuityPending = true;
     this.wallOffsetMs = undefined;
-    this.closedInSession = false;
+    this.sessionStartMs = undefined;
+    this.sessionFirstMsn = this.nextMsn;
     this.partsInGop = 0;
     this.lastGopParts = 0;
     // Clips never mix streams: the old fragments have other timestamps (and maybe another init).
@@ -402,25 +413,41 @@ export class HlsPackager extends EventEmitter {
 
   /**
    * Wall time of a sample at media time mediaS. It follows media time from an offset, so
-   * PROGRAM-DATE-TIME advances exactly by EXTINF. The offset is first taken so that the fragment
-   * just received ended "now"; until the first segment is published it may move earlier (ffmpeg
-   * delivers its probing backlog in a burst at start-up); after that it moves only when media time
-   * and the clock disagree by more than MAX_WALL_SKEW_MS (camera clock drift, a stall that the
-   * timestamps do not show), which is rare enough that the jump is harmless.
+   * PROGRAM-DATE-TIME advances exactly by EXTINF. A fragment is written when the frame after it
+   * arrives, so "it ended now" (arrival minus its duration for its start) is the latest its frames
+   * can have been captured; the offset is the earliest such estimate. During the start-up window it
+   * moves earlier whenever a fragment arrives earlier than the offset predicts (a probing backlog
+   * delivered in a burst makes the first estimates late, by seconds, and a late PDT hides that much
+   * latency from players and shifts event clips), and every segment of the session is re-stamped so
+   * the PDTs stay consistent with EXTINF. After the window it moves only when media time and the
+   * clock disagree by more than MAX_WALL_SKEW_MS (camera clock drift, a stall that the timestamps
+   * do not show), which is rare enough that the jump is harmless.
    */
   private wallClock(mediaS: number, durationS: number): number {
-    const candidate = this.now() - (mediaS + durationS) * 1000;
+    const now = this.now();
+    const candidate = now - (mediaS + durationS) * 1000;
     const off = this.wallOffsetMs;
-    if (off === undefined || (candidate < off && (!this.closedInSession || off - candidate > MAX_WALL_SKEW_MS)) || candidate - off > MAX_WALL_SKEW_MS) {
+    this.sessionStartMs ??= now;
+    const startingUp = now - this.sessionStartMs < STARTUP_WINDOW_MS;
+    if (off === undefined || candidate - off > MAX_WALL_SKEW_MS || off - candidate > MAX_WALL_SKEW_MS) {
       this.wallOffsetMs = candidate;
+    } else if (candidate < off && startingUp) {
+      this.wallOffsetMs = candidate;
+      this.restampSession(candidate - off);
     }
     return this.wallOffsetMs! + mediaS * 1000;
+  }
+
+  /** Shift the wall times of everything stamped in this session (closed segments, clip buffer) by deltaMs. */
+  private restampSession(deltaMs: number): void {
+    for (const s of this.segments) if (s.msn >= this.sessionFirstMsn) s.wallMs += deltaMs;
+    for (const p of this.prebuffer) p.wallMs += deltaMs;
+    this.cache = {};
   }
 
   private closeSegment(seg: StoredSegment, byRestart: boolean): void {
     // Its PROGRAM-DATE-TIME is final now; the offset may have moved during a start-up burst.
     seg.wallMs = (this.wallOffsetMs ?? seg.wallMs - seg.startS * 1000) + seg.startS * 1000;
-    if (!byRestart) this.closedInSession = true;
     // One copy per segment; the parts become views into it so the bytes are held once.
     const data = Buffer.concat(seg.parts.map((p) => p.data));
     let off = 0;

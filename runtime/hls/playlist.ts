@@ -83,12 +83,17 @@ export function advancePartLimit(partTargetS: number): number {
  * PART-HOLD-BACK (and so latency) for the rest of the process's life.
  */
 
-/** EXT-X-TARGETDURATION: integer seconds >= every listed EXTINF. */
+/**
+ * EXT-X-TARGETDURATION: integer seconds, at least the configured target, and >= every listed EXTINF
+ * rounded to the nearest integer (rfc8216bis 4.4.3.1). Rounding, not ceiling: camera timestamps
+ * jitter, so a 2 s segment is often 2.0002 s, and a ceiling would announce 3 s, which makes players
+ * that sync a number of target durations back (hls.js's plain-HLS default: 3) play 3 s later.
+ */
 export function targetDuration(view: { segmentTargetS: number; segments: ReadonlyArray<{ durationS: number }> }): number {
-  let max = view.segmentTargetS;
-  for (const s of view.segments) if (s.durationS > max) max = s.durationS;
   // The slack absorbs floating-point noise from ticks / timescale, never a real overshoot.
-  return Math.max(1, Math.ceil(max - 1e-9));
+  let td = Math.max(1, Math.ceil(view.segmentTargetS - 1e-9));
+  for (const s of view.segments) td = Math.max(td, Math.round(s.durationS));
+  return td;
 }
 
 /** PART-TARGET for the LL playlist: >= every EXT-X-PART DURATION it lists. */

@@ -7,6 +7,7 @@ import { isValidCameraId } from '../camera/config';
 import { createHlsRouter } from '../hls/http';
 import { sanitizeForDisplay } from '../ffmpeg/redact';
 import { hlsjsConfigFor } from '../stream/hlsjs-config';
+import { registerPlayerRoutes } from './player';
 
 export const BASE_PATH = '/ferretwatch';
 
@@ -70,6 +71,7 @@ export function createApiRouter(hub: Hub): express.Router {
     });
   });
 
+  registerPlayerRoutes(apiExtensions);
   r.use(apiExtensions);
 
   r.use('/api', (_req, res) => {

@@ -29,10 +29,24 @@ export const DEFAULT_STREAM_OPTIONS: CameraStreamOptions = {
   mode: 'copy',
   segmentTargetS: 2,
   playlistSegments: 5,
-  partTargetS: 0.5,
+  // 1/3 s parts: PART-HOLD-BACK (3 parts) is 1 s, so hls.js plays ~1.1 s behind the camera
+  // (bench/results/stream.json); 0.5 s parts give 1.5 s of hold-back alone. 10 frames at 30 fps,
+  // 5 at 15 fps: parts divide the usual 1-4 s GOPs.
+  partTargetS: 0.333,
   transcode: { preset: 'ultrafast', tune: 'zerolatency', bitrateKbps: 2000, gopSeconds: 2 },
   stallTimeoutMs: 10_000,
 };
+
+/**
+ * ffmpeg's -frag_duration for a part target. ffmpeg cuts a fragment before the first frame that
+ * would make it reach -frag_duration; camera timestamps jitter by a fraction of a millisecond, so at
+ * exactly the target 15 frames at 30 fps are sometimes 499.99 ms and get a 16th frame, and the
+ * playlist's PART-TARGET (hence PART-HOLD-BACK, hence latency) rises for every viewer. Asking for a
+ * little less (at most 10 ms, far below any frame interval) keeps whole-frame parts at the target.
+ */
+export function fragDurationUs(partTargetS: number): number {
+  return Math.round((partTargetS - Math.min(0.01, partTargetS * 0.05)) * 1e6);
+}
 
 /** Codecs an fMP4 HLS stream can carry as they are. */
 const REMUXABLE = new Set(['h264', 'hevc']);
@@ -151,7 +165,7 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
   private buildArgs(): string[] {
     const cam = this.camera;
     const kind = sourceKind(cam.url);
-    const partUs = Math.round((this.options.partTargetS > 0 ? this.options.partTargetS : this.options.segmentTargetS) * 1e6);
+    const partUs = fragDurationUs(this.options.partTargetS > 0 ? this.options.partTargetS : this.options.segmentTargetS);
     const input =
       kind === 'demo'
         ? demoInputArgs({})

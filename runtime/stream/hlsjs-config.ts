@@ -17,6 +17,9 @@ export function hlsjsConfigFor(info: PackagerTiming): Record<string, unknown> {
     maxBufferLength: 4,
     // Let hls.js speed up slightly to catch up after a stall instead of jumping.
     maxLiveSyncPlaybackRate: 1.2,
-    liveMaxLatencyDurationCount: 4,
+    // No liveSync*/liveMaxLatency* here: hls.js rejects liveMaxLatencyDurationCount without
+    // liveSyncDurationCount ("Illegal hls.js config", so nothing played), and any user liveSync*
+    // replaces the playlist's PART-HOLD-BACK as the target latency. The target stays with the
+    // server; the built-in player jumps back to live itself when far behind (player.ts).
   };
 }

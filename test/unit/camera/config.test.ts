@@ -83,12 +83,12 @@ describe('ffmpeg input stream line', () => {
 });
 
 describe('stream node options', () => {
-  test('defaults are the seed figures with 0.5 s LL parts', () => {
+  test('defaults are the seed figures with 1/3 s LL parts', () => {
     const o = streamOptionsFromConfig({ camera: 'c' });
     assert.equal(o.mode, 'copy');
     assert.equal(o.segmentTargetS, 2);
     assert.equal(o.playlistSegments, 5);
-    assert.equal(o.partTargetS, 0.5);
+    assert.equal(o.partTargetS, 0.333);
     assert.deepEqual(o.transcode, { preset: 'ultrafast', tune: 'zerolatency', bitrateKbps: 2000, gopSeconds: 2 });
     assert.equal(o.diskDir, undefined);
   });

@@ -62,16 +62,52 @@ describe('HlsPackager on real ffmpeg output', () => {
     assert.deepEqual(plain.segments.map((s) => s.uri), ll.segments.map((s) => s.uri));
   });
 
-  test('a burst of backlog keeps PROGRAM-DATE-TIME consistent with EXTINF', (t) => {
+  test('a burst of backlog: PDT follows the earliest arrival and stays consistent with EXTINF', (t) => {
     if (!haveFfmpeg()) return t.skip('ffmpeg not installed');
-    // All 8 s arrive at one instant (the clock does not move): the offset settles while segment 0
-    // fills, then stays, so PDTs still advance by exactly the segment durations.
+    // All 8 s arrive at one instant (the clock does not move): the last fragment shows the real
+    // delay (its end was captured at T0 at the latest), and the segments closed during the burst
+    // are re-stamped with it, so PDTs still advance by exactly the segment durations.
     const p = new HlsPackager({ segmentTargetS: 2, partTargetS: 0.2, now: () => T0, startMsn: 1000 });
     feed(p, makeFmp4(), 65536);
     const pl = checkPlaylist(p.playlist({ ll: true })!, { ll: true });
     assert.deepEqual(pl.segments.map((s) => s.uri), ['seg1000.m4s', 'seg1001.m4s', 'seg1002.m4s']);
-    assert.equal(pl.segments[0].pdt, T0 - 2200, 'segment 0 ended when fragment 10 arrived');
-    assert.equal(pl.pending?.pdt, T0 - 2200 + 6000);
+    assert.equal(pl.segments[0].pdt, T0 - 8000, 'the 8 s of media ended at T0');
+    assert.equal(pl.pending?.pdt, T0 - 8000 + 6000);
+  });
+
+  test('a probing backlog longer than a segment does not leave PDT late (start-up window)', (t) => {
+    if (!haveFfmpeg()) return t.skip('ffmpeg not installed');
+    // ffmpeg held back 3 s while probing, then sent them at once; the rest arrives in real time.
+    let now = T0;
+    const p = new HlsPackager({ segmentTargetS: 2, partTargetS: 0.2, now: () => now });
+    // Arrival minus the stamped end of each fragment, as stamped when it arrived.
+    const slack: number[] = [];
+    p.on('fragment', (f: { wallMs: number; durationS: number }) => {
+      slack.push(now - (f.wallMs + f.durationS * 1000));
+      if (slack.length >= 15) now += f.durationS * 1000; // after the burst (15 x 0.2 s), real time
+    });
+    feed(p, makeFmp4(), 4096);
+    const pl = checkPlaylist(p.playlist({ ll: true })!, { ll: true });
+    // Fragment 15 (media end 3.2 s) arrived at T0 + 0.2 s: media 0 was captured at T0 - 3000.
+    assert.equal(pl.segments[0].pdt, T0 - 3000, 'closed segments re-stamped with the real delay');
+    assert.equal(pl.pending?.pdt, T0 - 3000 + 6000);
+    // Every fragment after the burst is stamped as ending when it arrived: no hidden latency.
+    assert.deepEqual(slack.slice(15), slack.slice(15).map(() => 0));
+  });
+
+  test('after the start-up window, an early fragment does not move PDT (EXTINF continuity)', (t) => {
+    if (!haveFfmpeg()) return t.skip('ffmpeg not installed');
+    const clock = liveClock();
+    const p = new HlsPackager({ segmentTargetS: 2, partTargetS: 0.2, now: clock.now });
+    clock.attach(p);
+    const buf = makeFmp4();
+    feed(p, buf.subarray(0, Math.floor(buf.length / 2)), 4096);
+    clock.advance(20_000); // 20 s late: the window is over; a 20 s jump is re-anchored ...
+    clock.advance(-19_900); // ... but 100 ms early after the window is not
+    feed(p, buf.subarray(Math.floor(buf.length / 2)), 4096);
+    checkPlaylist(p.playlist({ ll: true })!, { ll: true });
+    const pl = checkPlaylist(p.playlist({ ll: false })!, { ll: false });
+    assert.equal(pl.segments[0].pdt, T0 - 200, 'anchor from the first fragment kept');
   });
 
   test('every preload hint names the part that really comes next', (t) => {

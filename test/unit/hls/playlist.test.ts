@@ -81,12 +81,15 @@ describe('renderMediaPlaylist', () => {
     assert.equal(partTarget(old), 0.5);
   });
 
-  test('TARGETDURATION is the ceiling of the longest EXTINF, never below the configured target', () => {
+  test('TARGETDURATION is the longest EXTINF rounded to the nearest integer, never below the configured target', () => {
     const v = view();
     assert.equal(targetDuration(v), 2);
-    v.segments[2].durationS = 2.00001;
-    assert.equal(targetDuration(v), 3);
+    v.segments[2].durationS = 2.00019; // timestamp jitter: still a 2 s stream
+    assert.equal(targetDuration(v), 2);
     checkPlaylist(renderMediaPlaylist(v, { ll: false }), { ll: false });
+    v.segments[2].durationS = 2.5;
+    assert.equal(targetDuration(v), 3);
+    assert.equal(targetDuration({ segmentTargetS: 1.5, segments: [{ durationS: 1.5 }] }), 2, 'the configured target rounds up');
     assert.equal(targetDuration({ segmentTargetS: 2, segments: [{ durationS: 30720 / 15360 }] }), 2);
     assert.equal(targetDuration({ segmentTargetS: 0.4, segments: [{ durationS: 0.4 }] }), 1);
   });
