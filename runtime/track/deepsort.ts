@@ -20,7 +20,7 @@ export interface TrackerDetection {
   box: Box;
   score: number;
   /** Appearance embedding (any scale; normalised here). */
-  embedding?: Float32Array | number[] | null;
+  embedding?: ArrayLike<number> | null;
   zones?: string[];
   label?: string;
 }
@@ -162,11 +162,24 @@ class TrackRecord {
     const g = this.gallery;
     if (!g || this.galleryCount === 0 || this.galleryDim !== e.length) return NaN;
     const dim = this.galleryDim;
+    const dim4 = dim & ~3;
     let best = -Infinity;
+    // The hot loop of the matching cascade (gallery × dims per gated pair): four partial sums.
     for (let k = 0; k < this.galleryCount; k++) {
       const off = k * dim;
-      let s = 0;
-      for (let i = 0; i < dim; i++) s += g[off + i] * e[i];
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i < dim4; i += 4) {
+        s0 += g[off + i] * e[i];
+        s1 += g[off + i + 1] * e[i + 1];
+        s2 += g[off + i + 2] * e[i + 2];
+        s3 += g[off + i + 3] * e[i + 3];
+      }
+      for (; i < dim; i++) s0 += g[off + i] * e[i];
+      const s = s0 + s1 + s2 + s3;
       if (s > best) best = s;
     }
     return 1 - best * scale;

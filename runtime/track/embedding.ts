@@ -43,10 +43,15 @@ export function cosineDistance(a: Vector, b: Vector): number {
   return 1 - ab / Math.sqrt(aa * bb);
 }
 
-/** Smallest 1 − a·g over a gallery of unit vectors (DeepSORT's nearest-neighbour metric). */
+/**
+ * Smallest 1 − a·g over a gallery of unit vectors (DeepSORT's nearest-neighbour metric). Gallery
+ * entries of another length (made by another embedder) are not comparable and are skipped, so a
+ * gallery with none of `a`'s length is at distance Infinity.
+ */
 export function minCosineDistance(gallery: ReadonlyArray<Vector>, a: Vector): number {
   let best = Infinity;
   for (const g of gallery) {
+    if (g.length !== a.length) continue;
     const d = 1 - dot(g, a);
     if (d < best) best = d;
   }

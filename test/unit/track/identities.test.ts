@@ -86,7 +86,8 @@ describe('IdentityRegistry', () => {
   });
 
   test('an anonymous track is promoted to an enrolled ferret once its appearance matches', () => {
-    const reg = new IdentityRegistry({ reevaluateS: 2 });
+    // provisionalS 0: only the periodic re-check (the provisional window has its own test).
+    const reg = new IdentityRegistry({ reevaluateS: 2, provisionalS: 0 });
     reg.enroll('Bella', samples(ALBINO, 10));
     // First seen without embeddings (motion detector), so it gets an anonymous identity.
     const a = reg.assign('kitchen', [track('t1', null)], 0);
