@@ -35,12 +35,18 @@ export interface BehaviorEngineOptions {
   minConfidence?: number;
   /** Model results older than this are ignored. */
   modelStaleS?: number;
-  /** Keep a SequenceBuffer of feature rows per ferret for the model. */
-  sequence?: { T: number; rateHz?: number; padding?: 'edge' | 'zeros' };
+  /**
+   * Keep a SequenceBuffer of feature rows per ferret for the model. With embeddingDims > 0 each
+   * row is the features followed by the track's appearance embedding (`embedding` on the track
+   * object, zeros when absent): the "CNN" part of a CNN+LSTM model.
+   */
+  sequence?: { T: number; rateHz?: number; padding?: 'edge' | 'zeros'; embeddingDims?: number };
 }
 
 export interface EngineOutput {
   changes: BehaviorChangePayload[];
+  /** Episodes opened by this call (end null, durationS 0): for live consumers that react to a start. */
+  startedEpisodes: Episode[];
   closedEpisodes: Episode[];
 }
 
@@ -54,6 +60,8 @@ export interface SubjectState {
   zone: string | null;
   lastSeen: number | null;
   firstSeen: number;
+  /** False while the subject is an unidentified track ("camera:trackId"). */
+  identified: boolean;
 }
 
 interface OpenEpisode {
@@ -90,7 +98,7 @@ interface TrackState {
   lastMs: number;
 }
 
-const EMPTY: EngineOutput = Object.freeze({ changes: [], closedEpisodes: [] }) as EngineOutput;
+const EMPTY: EngineOutput = Object.freeze({ changes: [], startedEpisodes: [], closedEpisodes: [] }) as EngineOutput;
 
 export class BehaviorEngine {
   private readonly enabled: ReadonlySet<string>;
@@ -108,8 +116,8 @@ export class BehaviorEngine {
   private readonly subjects = new Map<string, Subject>();
   private readonly tracks = new Map<string, TrackState>();
   readonly distance = new DistanceLedger();
-  readonly sequence: SequenceBuffer | null;
-  private readonly vec = new Float32Array(FEATURE_NAMES.length);
+  private seq: SequenceBuffer | null = null;
+  private vec = new Float32Array(FEATURE_NAMES.length);
   private readonly frameFeatures: TrackFeatures[] = [];
   private readonly holdProbe: Hysteresis;
 
@@ -127,9 +135,7 @@ export class BehaviorEngine {
     this.mode = opts.mode ?? 'rules';
     this.minConfidence = opts.minConfidence ?? 0.6;
     this.modelStaleMs = (opts.modelStaleS ?? 2) * 1000;
-    this.sequence = opts.sequence
-      ? new SequenceBuffer({ T: opts.sequence.T, F: FEATURE_NAMES.length, rateHz: opts.sequence.rateHz, padding: opts.sequence.padding })
-      : null;
+    if (opts.sequence) this.enableSequence(opts.sequence);
   }
 
   /** Hold time of a behavior (s), for latency budgets. */
@@ -139,7 +145,7 @@ export class BehaviorEngine {
   }
 
   ingest(p: TracksPayload): EngineOutput {
-    const out: EngineOutput = { changes: [], closedEpisodes: [] };
+    const out: EngineOutput = { changes: [], startedEpisodes: [], closedEpisodes: [] };
     const t = p.ts;
     const frame = this.frameFeatures;
     frame.length = 0;
@@ -157,6 +163,7 @@ export class BehaviorEngine {
 
     const ticked = this.tick(t);
     out.changes.push(...ticked.changes);
+    out.startedEpisodes.push(...ticked.startedEpisodes);
     out.closedEpisodes.push(...ticked.closedEpisodes);
     return out;
   }
@@ -164,10 +171,11 @@ export class BehaviorEngine {
   /** Time-based transitions: out_of_view, hiding after a loss, episode closure. Call ~1/s. */
   tick(nowMs: number): EngineOutput {
     let out: EngineOutput | null = null;
-    const get = (): EngineOutput => (out ??= { changes: [], closedEpisodes: [] });
+    const get = (): EngineOutput => (out ??= { changes: [], startedEpisodes: [], closedEpisodes: [] });
     for (const s of [...this.subjects.values()]) {
       if (s.lastSeen === null) continue;
       const gone = nowMs - s.lastSeen;
+      if (gone > 0) this.apply(s, s.hyst.carry(nowMs), nowMs, get()); // dropped frames: the last candidate goes on (≤ carryS)
       const cur = s.hyst.current;
       if (cur !== 'hiding' && cur !== 'out_of_view') {
         const hiding = s.lastSeenInHide && gone > this.hideAfterMs ? fallbackBehavior('hiding', this.enabled) : null;
@@ -188,7 +196,7 @@ export class BehaviorEngine {
       if (gone > this.maxAgeMs && s.anonymous && s.episode === null) {
         // Unidentified subjects are per track; once the track is gone they never come back.
         this.subjects.delete(s.key);
-        this.sequence?.delete(s.key);
+        this.seq?.delete(s.key);
       }
     }
     for (const [k, st] of this.tracks) if (nowMs - st.lastMs > this.maxAgeMs) this.tracks.delete(k);
@@ -214,6 +222,7 @@ export class BehaviorEngine {
       zone: s.hyst.zone,
       lastSeen: s.lastSeen,
       firstSeen: s.firstSeen,
+      identified: !s.anonymous,
     }));
   }
 
@@ -228,9 +237,30 @@ export class BehaviorEngine {
     return out;
   }
 
+  /** The per-ferret feature windows for a sequence model, or null when not enabled. */
+  get sequence(): SequenceBuffer | null {
+    return this.seq;
+  }
+
+  /**
+   * Start (or restart, with another shape) keeping feature windows for a sequence model: the
+   * model loads asynchronously, after the engine already runs on the rules.
+   */
+  enableSequence(opts: NonNullable<BehaviorEngineOptions['sequence']>): void {
+    const rowWidth = FEATURE_NAMES.length + (opts.embeddingDims ?? 0);
+    if (this.seq && this.seq.T === opts.T && this.seq.F === rowWidth) return;
+    this.vec = new Float32Array(rowWidth);
+    this.seq = new SequenceBuffer({ T: opts.T, F: rowWidth, rateHz: opts.rateHz, padding: opts.padding });
+  }
+
   /** The model input for a ferret (T*F, oldest first), or null without a sequence buffer / data. */
   sequenceWindow(ferretId: string, out?: Float32Array): Float32Array | null {
-    return this.sequence ? this.sequence.window(ferretId, out) : null;
+    return this.seq ? this.seq.window(ferretId, out) : null;
+  }
+
+  /** The subject (ferretId, or camera:trackId until identified) a camera's track feeds, or undefined before its first frame. */
+  subjectKeyFor(camera: string, trackId: string): string | undefined {
+    return this.tracks.get(`${camera}:${trackId}`)?.subjectKey;
   }
 
   /** Deliver an asynchronous model result; frames within modelStaleS combine with it. */
@@ -277,7 +307,7 @@ export class BehaviorEngine {
     const from = this.subjects.get(fromKey);
     if (!from || !from.anonymous || fromKey === toKey) return; // identified subjects keep their history
     this.subjects.delete(fromKey);
-    this.sequence?.delete(fromKey);
+    this.seq?.delete(fromKey);
     if (this.subjects.has(toKey)) {
       if (from.episode) out.closedEpisodes.push(this.close(from, from.episode.lastEvidence));
       return;
@@ -305,10 +335,11 @@ export class BehaviorEngine {
       s.lastSeenInHide = f.inZone.hide;
       s.hideZone = f.zoneName.hide;
       if (f.speedBlS >= this.rules.moveSpeedBlS) this.distance.add(s.key, t, f.stepBl);
-      this.sequence?.push(s.key, t, featureVector(f, this.vec));
+      // A brand-new track has no kinematics yet (speed 0 is "unknown", not "still"): no row.
+      if (this.seq && f.spanS >= this.rules.minSpanS) this.seq.push(s.key, t, this.row(f, tr));
     }
 
-    let cand: Candidate | null = classifyFrame(f, this.rules);
+    let cand: Candidate | null = classifyFrame(f, this.rules, s.hyst.current);
     if (this.mode !== 'rules') {
       const m = s.model && t - s.model.tMs <= this.modelStaleMs ? s.model : null;
       cand = combine(cand, m, this.mode, this.minConfidence);
@@ -322,6 +353,9 @@ export class BehaviorEngine {
     if (real && cand && s.hyst.current === 'out_of_view') {
       // Seeing the ferret proves out_of_view wrong at once: nothing to protect with a hold.
       change = s.hyst.force(cand.behavior, t, cand.confidence, cand.zone);
+    } else if (cand === null && !real) {
+      // A missed detection: the behavior seen just before goes on through the miss.
+      change = s.hyst.carry(t);
     } else {
       change = s.hyst.update(t, cand);
     }
@@ -336,6 +370,16 @@ export class BehaviorEngine {
         if (cand.zone) ep.zone = cand.zone;
       }
     }
+  }
+
+  private row(f: TrackFeatures, tr: Track): Float32Array {
+    const v = featureVector(f, this.vec);
+    const n = FEATURE_NAMES.length;
+    if (v.length > n) {
+      const emb = (tr as Track & { embedding?: ArrayLike<number> }).embedding;
+      for (let k = n; k < v.length; k++) v[k] = emb && k - n < emb.length ? emb[k - n] : 0;
+    }
+    return v;
   }
 
   private apply(s: Subject, c: StateChange | null, t: number, out: EngineOutput): void {
@@ -357,6 +401,7 @@ export class BehaviorEngine {
         camera: s.camera,
         zone: c.zone,
       };
+      out.startedEpisodes.push(this.toEpisode(s, s.episode, null, c.since));
     }
     out.changes.push({
       ferretId: s.key,

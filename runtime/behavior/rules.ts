@@ -46,6 +46,12 @@ export interface RuleConfig {
   socialPartnerSpeedBlS: number;
   /** Kinematic features over less history than this are too young to judge. */
   minSpanS: number;
+  /**
+   * After a gap between detections longer than this, the re-sampled path across the gap is a
+   * straight line: it cannot tell a walk from a dance, so such a frame gives no evidence against
+   * a current playing / social_play state (the next frame is credited with the gap).
+   */
+  blindGapS: number;
 }
 
 export const DEFAULT_RULE_CONFIG: RuleConfig = {
@@ -59,6 +65,7 @@ export const DEFAULT_RULE_CONFIG: RuleConfig = {
   socialDistanceBl: 2,
   socialPartnerSpeedBlS: 0.5,
   minSpanS: 0.5,
+  blindGapS: 0.75,
 };
 
 const ZONE_BEHAVIOR: Array<[ZoneKind, string]> = [
@@ -75,12 +82,15 @@ function margin(value: number, threshold: number, scale: number): number {
 
 /**
  * Classify one frame. Returns null when the frame carries no evidence (a predicted box outside
- * any hide zone, or a track too young to have kinematics): the current state then holds.
+ * any hide zone, a track too young to have kinematics, or motion the windows cannot yet call):
+ * the current state then holds and the next decided frame is credited with the time.
+ * `current` is the ferret's current state: whether a romp is going on decides how undecided
+ * motion is read.
  * Order = precedence: hiding, zone dwelling, social play, playing, exploring, sleeping, resting.
  * Box-shape variability (aspect_sd, area_sd) is not used: a turning ferret's box changes shape as
  * much as a hopping one's, so it only helps a trained model.
  */
-export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_CONFIG): Candidate | null {
+export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_CONFIG, current: string | null = null): Candidate | null {
   if (f.inZone.hide) return { behavior: 'hiding', confidence: f.lost ? 0.7 : 0.9, zone: f.zoneName.hide };
   if (f.lost) return null;
 
@@ -94,16 +104,21 @@ export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_C
   }
   if (f.spanS < cfg.minSpanS) return null;
 
-  // The windowed measures remember the last seconds; the 0.5 s speed says it is still moving,
-  // so a ferret that stops after a romp is not "playing" for another two seconds.
+  // Play is judged twice: over the 2 s window (mean acceleration, turning, enough speed) and over
+  // the last second alone (the newest grid pair's acceleration). The window is steady but lags
+  // by up to its length; the last second is quick but noisy. Both erratic → playing; both calm →
+  // exploring; when they disagree a romp is starting or ending, or a straight dash happened
+  // inside one: that ends a current romp (the last second is calm) and is otherwise undecided.
   const moving = speed >= cfg.moveSpeedBlS;
-  // The last second must still be erratic (at half the bar: one step pair is a noisy measure),
-  // or the end of a romp would be recognised only when it leaves the whole window. After a frame
-  // gap the last second is a straight interpolation and cannot tell, so it does not veto.
-  const stillErratic = f.accelRecentBlS2 >= cfg.playAccelBlS2 / 2 || f.sampleGapS > 0.75;
-  const erratic =
-    f.speed2BlS >= cfg.playMinSpeedBlS && f.accelBlS2 >= cfg.playAccelBlS2 && stillErratic && f.turnRateRadS >= cfg.playTurnRadS;
-  if (moving && (erratic || f.speed2BlS >= cfg.playFastBlS)) {
+  const playState = current === 'playing' || current === 'social_play';
+  const blind = f.sampleGapS > cfg.blindGapS;
+  const windowErratic = f.speed2BlS >= cfg.playMinSpeedBlS && f.accelBlS2 >= cfg.playAccelBlS2 && f.turnRateRadS >= cfg.playTurnRadS;
+  // After a frame gap the last second is a straight interpolation and cannot tell: it does not veto.
+  const recentErratic = f.accelRecentBlS2 >= cfg.playAccelBlS2 || blind;
+  // The war dance freezes for a fraction of a second: a stop right after hard moves is part of
+  // it, not the end (a plain stop after a romp shows in the 0.5 s speed and ends it).
+  const dancing = moving || f.accelRecentBlS2 >= cfg.playAccelBlS2;
+  if (dancing && ((windowErratic && recentErratic) || (moving && f.speed2BlS >= cfg.playFastBlS))) {
     const c = Math.max(
       Math.min(margin(f.accelBlS2, cfg.playAccelBlS2, cfg.playAccelBlS2), margin(f.turnRateRadS, cfg.playTurnRadS, cfg.playTurnRadS)),
       margin(f.speed2BlS, cfg.playFastBlS, 1),
@@ -114,7 +129,12 @@ export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_C
     return { behavior: 'playing', confidence: c, zone: null };
   }
 
+  // Across a gap the path is a straight line: it proves motion (the ferret got from there to
+  // here) but cannot tell a walk from a dance whose zig-zags and freezes fell into the gap.
+  if (blind && (playState || (moving && current === 'exploring'))) return null;
   if (moving) {
+    const disagree = windowErratic !== f.accelRecentBlS2 >= cfg.playAccelBlS2;
+    if (disagree && !(playState && !recentErratic)) return null;
     return { behavior: 'exploring', confidence: margin(speed, cfg.moveSpeedBlS, cfg.moveSpeedBlS * 2), zone: null };
   }
 
@@ -145,3 +165,11 @@ export function fallbackBehavior(behavior: string, enabled: ReadonlySet<string>)
   }
   return null;
 }
+
+
+
+
+
+
+
+

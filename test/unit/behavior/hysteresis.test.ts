@@ -30,6 +30,56 @@ describe('hysteresis', () => {
     assert.equal(h.update(1200, c('sleeping'))?.behavior, 'sleeping');
   });
 
+  test('the first frame of a new candidate vouches for the speed window (0.5 s), not just the frame interval', () => {
+    const h = new Hysteresis({ holdS: { exploring: 2 } });
+    h.update(0, c('resting'));
+    for (let t = 200; t <= 10_000; t += 200) h.update(t, c('resting'));
+    let change = null;
+    let t = 10_200;
+    for (; !change; t += 200) change = h.update(t, c('exploring'));
+    // 0.5 s for the first frame + 0.2 s per frame: 2 s on the ninth frame.
+    assert.equal(t - 200, 10_200 + 8 * 200);
+    assert.equal(change.since, 9700, 'dated from the start of what the first frame measured');
+  });
+
+  test('a third behavior neither feeds nor starves a challenger; the current one does', () => {
+    const h = new Hysteresis({ holdS: { exploring: 2, resting: 2.5 } });
+    for (let t = 0; t <= 10_000; t += 200) h.update(t, c('sleeping'));
+    h.update(10_200, c('exploring'));
+    h.update(10_400, c('exploring'));
+    h.update(10_600, c('resting')); // a pause while waking up
+    assert.ok(Math.abs((h.pending('exploring')?.seconds ?? 0) - 0.7) < 1e-9);
+    h.update(10_800, c('sleeping'));
+    assert.ok(Math.abs((h.pending('exploring')?.seconds ?? 0) - 0.3) < 1e-9, 'the current state leaks it at twice the rate');
+  });
+
+  test('a winning challenger is carried through a missed detection, for at most as long as it was seen', () => {
+    const h = new Hysteresis({ holdS: { exploring: 2 } });
+    for (let t = 0; t <= 10_000; t += 200) h.update(t, c('resting'));
+    for (let t = 10_200; t <= 11_400; t += 200) assert.equal(h.update(t, c('exploring')), null);
+    // 1.7 s so far; the track is lost for a moment: the walk goes on.
+    assert.equal(h.carry(11_600), null);
+    assert.equal(h.carry(11_800)?.behavior, 'exploring');
+    // One stray frame and a gap: not enough to switch.
+    const g = new Hysteresis({ holdS: { playing: 1.5 } });
+    for (let t = 0; t <= 10_000; t += 200) g.update(t, c('exploring'));
+    g.update(10_200, c('playing'));
+    for (let t = 10_400; t <= 11_200; t += 200) assert.equal(g.carry(t), null, `carried at ${t}`);
+    assert.ok((g.pending('playing')?.seconds ?? 0) <= 1.0 + 1e-9);
+    assert.equal(g.current, 'exploring');
+  });
+
+  test('a frame after a gap is credited with the gap up to maxDtS (2 s)', () => {
+    const h = new Hysteresis({ holdS: { exploring: 2 } });
+    h.update(0, c('resting'));
+    h.update(500, c('resting'));
+    assert.equal(h.update(2300, c('exploring')), null, '1.8 s: not yet');
+    assert.equal(h.update(2800, c('exploring'))?.since, 500);
+    const capped = new Hysteresis({ holdS: { exploring: 2 } });
+    capped.update(0, c('resting'));
+    assert.equal(capped.update(10_000, c('exploring'))?.since, 8000, 'a 10 s stall counts as 2 s');
+  });
+
   test('a noisy 50/50 boundary does not flicker, while a clean change still goes through', () => {
     const rnd = mulberry32(42);
     const h = new Hysteresis();
