@@ -48,21 +48,29 @@ function pick<T>(r: () => number, xs: readonly T[], weights?: readonly number[])
   return xs[xs.length - 1];
 }
 
+/**
+ * Episode ids as runtime/behavior/engine.ts builds them: `<ferretId>:<since ms>:<behavior>`, e.g.
+ * `ferret-1:1732444800000:sleeping` (~30 bytes). 'short' is the 17-byte `<ferretId>-<start base36>`
+ * shape earlier figures assumed, kept to measure what the id length costs.
+ */
+export type IdShape = 'engine' | 'short';
+
 /** One ferret-day: EPISODES_PER_DAY back-to-back episodes filling the day. */
-function ferretDay(r: () => number, ferretId: string, dayStart: number): Episode[] {
+function ferretDay(r: () => number, ferretId: string, dayStart: number, idShape: IdShape = 'engine'): Episode[] {
   const w = Array.from({ length: EPISODES_PER_DAY }, () => 0.05 + r());
   const sum = w.reduce((a, b) => a + b, 0);
   const out: Episode[] = [];
   let t = dayStart;
   for (let i = 0; i < EPISODES_PER_DAY; i++) {
     const end = i === EPISODES_PER_DAY - 1 ? dayStart + DAY : t + Math.round((w[i] / sum) * DAY);
+    const camera = pick(r, CAMERAS);
+    const behavior = pick(r, BEHAVIORS, WEIGHTS);
     out.push({
-      // Assumed id shape: ferret id + start in base 36 (~17 bytes).
-      episodeId: `${ferretId}-${t.toString(36)}`,
+      episodeId: idShape === 'engine' ? `${ferretId}:${t}:${behavior}` : `${ferretId}-${t.toString(36)}`,
       ferretId,
       name: null,
-      camera: pick(r, CAMERAS),
-      behavior: pick(r, BEHAVIORS, WEIGHTS),
+      camera,
+      behavior,
       start: t,
       end,
       durationS: (end - t) / 1000,
@@ -141,8 +149,18 @@ function batching(): { episodes: number; seconds: number; episodesPerS: number; 
 
 const RATE = { episodes: EPISODES_PER_DAY, behaviorChanges: EPISODES_PER_DAY, summaries: 1, alerts: 1, clips: 10, trackEvents: 200 };
 
-function sizePerFerretYear(): { ferrets: number; days: number; perFerretDay: typeof RATE; fileBytes: number; bytesPerFerretYear: number; bytesPerFerretYearWithoutTracks: number; tables: Record<string, number> } {
-  const file = path.join(work, 'size.db');
+function sizePerFerretYear(idShape: IdShape = 'engine'): {
+  idShape: IdShape;
+  exampleEpisodeId: string;
+  ferrets: number;
+  days: number;
+  perFerretDay: typeof RATE;
+  fileBytes: number;
+  bytesPerFerretYear: number;
+  bytesPerFerretYearWithoutTracks: number;
+  tables: Record<string, number>;
+} {
+  const file = path.join(work, `size-${idShape}.db`);
   const store = BehaviorStore.open(file);
   const r = rng(3);
   const F = 3;
@@ -151,7 +169,7 @@ function sizePerFerretYear(): { ferrets: number; days: number; perFerretDay: typ
   for (let d = 0; d < DAYS; d++) {
     for (let f = 0; f < F; f++) {
       const ferretId = `ferret-${f + 1}`;
-      const day = ferretDay(r, ferretId, t0 + d * DAY);
+      const day = ferretDay(r, ferretId, t0 + d * DAY, idShape);
       let prev: string | null = null;
       for (const e of day) {
         store.enqueue('behavior', { ferretId, name: 'Loki', camera: e.camera, behavior: e.behavior, previous: prev, confidence: e.confidence, since: e.start, zone: e.zone });
@@ -185,6 +203,8 @@ function sizePerFerretYear(): { ferrets: number; days: number; perFerretDay: typ
   const bytes = fileBytes(file);
   const years = (F * DAYS) / 365;
   return {
+    idShape,
+    exampleEpisodeId: ferretDay(rng(9), 'ferret-1', t0, idShape)[0].episodeId,
     ferrets: F,
     days: DAYS,
     perFerretDay: RATE,
@@ -257,7 +277,8 @@ function buildBig(file: string, rows: number): { seconds: number; cached: boolea
 }
 
 function bigQueries(rows: number) {
-  const file = path.join(os.tmpdir(), `ferretwatch-store-bench-v${SCHEMA_VERSION}-${rows}.db`);
+  // "ids2": episode ids in the engine's shape (the file built with the older short ids is not reused).
+  const file = path.join(os.tmpdir(), `ferretwatch-store-bench-v${SCHEMA_VERSION}-ids2-${rows}.db`);
   const build = buildBig(file, rows);
   const store = BehaviorStore.open(file);
   const r = rng(5);
@@ -341,7 +362,8 @@ function main(): void {
   console.log('batched inserts…');
   const batch = batching();
   console.log('bytes per ferret-year…');
-  const size = sizePerFerretYear();
+  const size = sizePerFerretYear('engine');
+  const sizeShortIds = sizePerFerretYear('short');
   let big: ReturnType<typeof bigQueries> | null = null;
   if (arg('skip-big') !== 'true') {
     console.log(`${rows.toLocaleString('en')}-row database…`);
@@ -357,6 +379,13 @@ function main(): void {
     synchronous,
     batching: batch,
     size,
+    sizeShortIds: {
+      exampleEpisodeId: sizeShortIds.exampleEpisodeId,
+      bytesPerFerretYear: sizeShortIds.bytesPerFerretYear,
+      bytesPerFerretYearWithoutTracks: sizeShortIds.bytesPerFerretYearWithoutTracks,
+      episodesTableBytes: sizeShortIds.tables.episodes,
+      engineIdsCostPerFerretYear: size.bytesPerFerretYear - sizeShortIds.bytesPerFerretYear,
+    },
     big,
   };
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -373,6 +402,7 @@ function main(): void {
   }
   line('bytes per ferret-year (all tables)', mib(size.bytesPerFerretYear));
   line('bytes per ferret-year (without track_events)', mib(size.bytesPerFerretYearWithoutTracks));
+  line(`  of which engine-shaped episode ids`, mib(size.bytesPerFerretYear - sizeShortIds.bytesPerFerretYear), `vs ${sizeShortIds.exampleEpisodeId}`);
   if (big) {
     line(`${big.rows.toLocaleString('en')}-row db size`, mib(big.fileBytes), `${big.bytesPerEpisodeRow} B/row; ${big.build.cached ? 'cached' : `built in ${big.build.seconds} s`}`);
     const q = (k: string, l: { p50: number; p95: number }) => line(k, `p50 ${l.p50} / p95 ${l.p95} ms`, `≤ 20 ms ${l.p95 <= 20 ? 'ok' : 'MISSED'}`);

@@ -3,6 +3,30 @@
 // precisely (which entry, which field) before anything is written.
 import type { Identity } from './types';
 
+/** Identity fields with columns of their own; every other field of an entry is kept as its `state`. */
+const OWN_FIELDS = new Set(['ferretId', 'name', 'embeddings', 'gallery']);
+/** Top-level fields that describe the file, not the registry. */
+const FILE_FIELDS = new Set(['identities', 'version', 'savedAt']);
+
+export interface IdentitiesFile {
+  identities: Identity[];
+  /** The registry-wide fields (e.g. nextId), or null when the file has none. */
+  registry: Record<string, unknown> | null;
+}
+
+function rest(o: Record<string, unknown>, skip: Set<string>): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (!skip.has(k) && v !== undefined) out[k] = v;
+  return Object.keys(out).length > 0 ? out : null;
+}
+
+/** The identities and the registry-wide state of the tracker's file. */
+export function parseIdentitiesFile(text: string): IdentitiesFile {
+  const identities = parseIdentitiesJson(text);
+  const doc = JSON.parse(text) as Record<string, unknown>;
+  return { identities, registry: rest(doc, FILE_FIELDS) };
+}
+
 export function parseIdentitiesJson(text: string): Identity[] {
   let doc: unknown;
   try {
@@ -25,6 +49,6 @@ export function parseIdentitiesJson(text: string): Identity[] {
       }
       return Float32Array.from(v as number[]);
     });
-    return { ferretId: e.ferretId, name: (e.name as string | null | undefined) ?? null, embeddings };
+    return { ferretId: e.ferretId, name: (e.name as string | null | undefined) ?? null, embeddings, state: rest(e as Record<string, unknown>, OWN_FIELDS) };
   });
 }

@@ -3,5 +3,15 @@ export { BehaviorStore, DEFAULT_PAGE, MAX_PAGE, type StoreOptions, type StoreEve
 export { handleQuery, QueryError, MAX_TIMELINE_MS, type QueryPayload, type QueryResult, type QueryKind } from './query';
 export { applyRetention, RetentionScheduler, type RetentionPolicy, type RetentionOptions, type RetentionReport, type RetainedTable } from './retention';
 export { migrate, MIGRATIONS, SCHEMA_VERSION, schemaVersion, type Migration } from './migrations';
-export { parseIdentitiesJson } from './identities-json';
+export { parseIdentitiesJson, parseIdentitiesFile, type IdentitiesFile } from './identities-json';
 export * from './types';
+export { setCurrentStore, clearCurrentStore, currentStore } from './registry';
+export {
+  setIdentityPersistence,
+  getIdentityPersistence,
+  onIdentityPersistenceChange,
+  storeIdentityPersistence,
+  type IdentityPersistence,
+  type IdentityInput,
+} from './identity-persistence';
+export { classifyInput, InputError, type StoreInput, type EpisodeEvent } from './input';

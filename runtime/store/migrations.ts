@@ -125,6 +125,12 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    name: "the tracker's identity state",
+    // JSON the tracker keeps per identity (enrolled, last seen, last camera …); the registry-wide
+    // part (next anonymous id) lives in meta under 'identity_registry'.
+    up: 'ALTER TABLE ferrets ADD COLUMN state TEXT;',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

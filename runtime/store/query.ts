@@ -43,7 +43,8 @@ function field<T>(p: Record<string, unknown>, name: string): T | undefined {
   return v === null || v === undefined || v === '' ? undefined : (v as T);
 }
 
-function parseTime(name: string, v: unknown): number | undefined {
+/** ms epoch, ISO date-time or YYYY-MM-DD (local midnight); throws a QueryError naming `name`. */
+export function parseTime(name: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new QueryError(name, 'must be a finite number of ms');
@@ -57,7 +58,8 @@ function parseTime(name: string, v: unknown): number | undefined {
   throw new QueryError(name, 'must be ms since the epoch, an ISO date-time or YYYY-MM-DD');
 }
 
-function parseDay(name: string, v: unknown): string | undefined {
+/** A local calendar day from YYYY-MM-DD or any parseTime value. */
+export function parseDay(name: string, v: unknown): string | undefined {
   if (v === undefined) return undefined;
   if (isDateString(v)) return v;
   return localDate(parseTime(name, v)!);

@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import type { Alert, DailySummary, Episode } from '../contracts';
 import { decodeCursor, encodeCursor } from './cursor';
 import { Dictionary } from './dictionary';
-import { parseIdentitiesJson } from './identities-json';
+import { parseIdentitiesFile } from './identities-json';
 import { migrate, schemaVersion } from './migrations';
 import { toTuple, type AlertTuple, type BehaviorTuple, type ClipTuple, type EpisodeTuple, type SummaryTuple, type TrackTuple, type TupleFor } from './rows';
 import {
@@ -117,6 +117,8 @@ const CLIP_COLS = 'id, camera, ferret_id, behavior, episode_id, start, "end", by
 const FAR_PAST = -8.64e15;
 const FAR_FUTURE = 8.64e15;
 const MAX_SPAN_KEY = 'max_episode_ms';
+const REGISTRY_KEY = 'identity_registry';
+const HISTORY_TABLES = ['behavior_changes', 'episodes', 'daily_summaries', 'alerts', 'clips', 'track_events'] as const;
 
 export class BehaviorStore extends EventEmitter<StoreEvents> {
   /** Opens (creating or migrating as needed) the store at `file`; ':memory:' works for tests. */
@@ -211,11 +213,11 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
       getClip: p(`SELECT ${CLIP_COLS} FROM clips WHERE id = ?`),
       cameras: p('SELECT id, name, created FROM cameras ORDER BY id'),
 
-      upsertIdentity: p(`INSERT INTO ferrets (id, name, created, updated) VALUES (?, ?, ?, ?)
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated = excluded.updated`),
+      upsertIdentity: p(`INSERT INTO ferrets (id, name, created, updated, state) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated = excluded.updated, state = coalesce(excluded.state, ferrets.state)`),
       deleteEmbeddings: p('DELETE FROM ferret_embeddings WHERE ferret_id = ?'),
       insertEmbedding: p('INSERT INTO ferret_embeddings (ferret_id, idx, vec) VALUES (?, ?, ?)'),
-      identities: p('SELECT id, name FROM ferrets ORDER BY created, id'),
+      identities: p('SELECT id, name, state FROM ferrets ORDER BY created, id'),
       embeddings: p('SELECT ferret_id, vec FROM ferret_embeddings ORDER BY ferret_id, idx'),
       deleteFerret: p('DELETE FROM ferrets WHERE id = ?'),
 
@@ -495,6 +497,16 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
     });
   }
 
+  /** The ferret's name (null when unnamed or unknown). */
+  ferretName(id: string): string | null {
+    return this.ferrets.get(id) ?? null;
+  }
+
+  /** Whether the ferret has an identity or any history row. */
+  knowsFerret(id: string): boolean {
+    return this.ferrets.has(id);
+  }
+
   listCameras(): Array<{ id: string; name: string | null; created: number }> {
     return this.s.cameras.all() as Array<{ id: string; name: string | null; created: number }>;
   }
@@ -621,6 +633,16 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
     return r ? this.toClip(r) : undefined;
   }
 
+  /**
+   * Rows in the history tables and known ferrets, for a status line. count(*) walks the smallest
+   * index (~0.1 s per 10M rows), so callers throttle it.
+   */
+  counts(): { rows: number; ferrets: number } {
+    let rows = 0;
+    for (const t of HISTORY_TABLES) rows += (this.db.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return { rows, ferrets: this.ferrets.size };
+  }
+
   /** Row counts (count(*) scans an index: ~0.1 s per 10M rows) and on-disk size including the WAL. */
   stats(): StoreStats {
     const rows: Record<string, number> = {};
@@ -684,11 +706,17 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
     this.saveIdentities([{ ferretId, name, embeddings }]);
   }
 
-  private saveIdentities(list: Identity[]): void {
+  /** Creates or updates several identities in one transaction (others are untouched). */
+  saveIdentities(list: readonly Identity[]): void {
+    this.assertOpen();
+    for (const [i, e] of list.entries()) {
+      if (!e || typeof e.ferretId !== 'string' || e.ferretId.length === 0) throw new TypeError(`identities[${i}].ferretId must be a non-empty string`);
+      if (!Array.isArray(e.embeddings)) throw new TypeError(`identities[${i}].embeddings must be an array`);
+    }
     const now = this.now();
     this.db.transaction(() => {
-      for (const { ferretId, name, embeddings } of list) {
-        this.s.upsertIdentity.run(ferretId, name ?? null, now, now);
+      for (const { ferretId, name, embeddings, state } of list) {
+        this.s.upsertIdentity.run(ferretId, name ?? null, now, now, state ? JSON.stringify(state) : null);
         this.s.deleteEmbeddings.run(ferretId);
         embeddings.forEach((v, i) => this.s.insertEmbedding.run(ferretId, i, encodeEmbedding(v)));
       }
@@ -699,9 +727,24 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
   /** Every ferret with its embeddings (possibly none), in enrolment order. */
   loadIdentities(): Identity[] {
     const byId = new Map<string, Identity>();
-    for (const r of this.s.identities.all() as Array<{ id: string; name: string | null }>) byId.set(r.id, { ferretId: r.id, name: r.name, embeddings: [] });
+    for (const r of this.s.identities.all() as Array<{ id: string; name: string | null; state: string | null }>) {
+      byId.set(r.id, { ferretId: r.id, name: r.name, embeddings: [], state: r.state === null ? null : (JSON.parse(r.state) as Record<string, unknown>) });
+    }
     for (const r of this.s.embeddings.all() as Array<{ ferret_id: string; vec: Buffer }>) byId.get(r.ferret_id)?.embeddings.push(decodeEmbedding(r.vec));
     return [...byId.values()];
+  }
+
+  /** The tracker's registry-wide state (e.g. the next anonymous id), or null before the first save. */
+  identityRegistryState(): Record<string, unknown> | null {
+    const v = (this.s.getMeta.get(REGISTRY_KEY) as { value: string } | undefined)?.value;
+    return typeof v === 'string' ? (JSON.parse(v) as Record<string, unknown>) : null;
+  }
+
+  /** Replaces the tracker's registry-wide state; committed when this returns. */
+  saveIdentityRegistryState(state: Record<string, unknown>): void {
+    this.assertOpen();
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) throw new TypeError('identity registry state must be an object');
+    this.s.setMeta.run(REGISTRY_KEY, JSON.stringify(state));
   }
 
   /**
@@ -732,8 +775,11 @@ export class BehaviorStore extends EventEmitter<StoreEvents> {
   migrateIdentitiesFromJson(file: string): number {
     this.assertOpen();
     if (!fs.existsSync(file)) return 0;
-    const list = parseIdentitiesJson(fs.readFileSync(file, 'utf8'));
-    this.saveIdentities(list);
+    const { identities: list, registry } = parseIdentitiesFile(fs.readFileSync(file, 'utf8'));
+    this.db.transaction(() => {
+      this.saveIdentities(list);
+      if (registry) this.s.setMeta.run(REGISTRY_KEY, JSON.stringify({ ...(this.identityRegistryState() ?? {}), ...registry }));
+    }).immediate();
     fs.renameSync(file, `${file}.migrated`);
     return list.length;
   }

@@ -68,6 +68,8 @@ export interface Identity {
   ferretId: string;
   name: string | null;
   embeddings: Float32Array[];
+  /** What else the tracker keeps per identity (enrolled, lastSeenTs, lastCamera …), as JSON; null when none. */
+  state?: Record<string, unknown> | null;
 }
 
 export interface EpisodeQuery {

@@ -68,6 +68,32 @@ describe('ferret identities', () => {
     store.close();
   });
 
+  test("the tracker's extra fields survive the import: per-identity state and the registry's nextId", () => {
+    const json = path.join(dir, 'tracker.json');
+    fs.writeFileSync(json, JSON.stringify({ version: 1, nextId: 8, savedAt: '2025-01-06T10:00:00.000Z', identities: [
+      { ferretId: 'ferret-1', name: 'Loki', enrolled: true, lastSeenTs: T0, lastCamera: 'cam-1', embeddings: [[1, 0]] },
+      { ferretId: 'ferret-7', name: null, embeddings: [] },
+    ] }));
+    const f = path.join(dir, 'state.db');
+    let store = BehaviorStore.open(f);
+    assert.equal(store.migrateIdentitiesFromJson(json), 2);
+    store.close();
+    store = BehaviorStore.open(f);
+    const ids = store.loadIdentities();
+    assert.deepEqual(ids[0].state, { enrolled: true, lastSeenTs: T0, lastCamera: 'cam-1' });
+    assert.equal(ids[1].state, null);
+    assert.deepEqual(store.identityRegistryState(), { nextId: 8 });
+    // Saving without state keeps the stored one; with state replaces it.
+    store.saveIdentity('ferret-1', 'Loki', []);
+    assert.deepEqual(store.loadIdentities()[0].state, { enrolled: true, lastSeenTs: T0, lastCamera: 'cam-1' });
+    store.saveIdentities([{ ferretId: 'ferret-1', name: 'Loki', embeddings: [], state: { enrolled: false } }]);
+    assert.deepEqual(store.loadIdentities()[0].state, { enrolled: false });
+    store.saveIdentityRegistryState({ nextId: 9 });
+    assert.deepEqual(store.identityRegistryState(), { nextId: 9 });
+    assert.throws(() => store.saveIdentityRegistryState([] as never), /must be an object/);
+    store.close();
+  });
+
   test('a malformed JSON file is refused without writing or renaming', () => {
     const json = path.join(dir, 'bad.json');
     fs.writeFileSync(json, JSON.stringify({ identities: [{ ferretId: 'ferret-1', embeddings: [[1, 'x']] }] }));
