@@ -316,3 +316,110 @@ function fsyncDir(dir: string): void {
     if (fd >= 0) fs.closeSync(fd);
   }
 }
+
+/**
+ * The SQLite store's outbox while a store is open, a local outbox (normally a FileOutbox)
+ * otherwise. The store comes and goes with its Node-RED node (deploys, restarts) while the
+ * publisher keeps running, so the choice is made on every call, and order is kept across the
+ * switch: new entries stay in the local outbox until it has drained, and whatever the store
+ * holds is older than anything queued locally after it went away, so it is sent first.
+ * Ids of local entries are negated so the two id spaces never meet in the publisher.
+ */
+export class FallbackOutbox implements Outbox {
+  /** Which store each in-flight store entry came from: an ack must not hit another database. */
+  private readonly owners = new Map<number, OutboxStoreLike>();
+
+  constructor(
+    private readonly store: () => OutboxStoreLike | undefined,
+    readonly local: Outbox,
+  ) {}
+
+  /** True when new entries currently go to the store. */
+  usingStore(): boolean {
+    return this.local.count() === 0 && this.store() !== undefined;
+  }
+
+  push(topic: string, payload: string | Buffer, opts: PushOptions = {}): number {
+    const s = this.local.count() === 0 ? this.store() : undefined;
+    if (s) {
+      try {
+        return s.outboxPush(topic, payload, opts.qos ?? 1, opts.retain ?? false);
+      } catch {
+        /* closed under our feet (a deploy): keep it locally instead */
+      }
+    }
+    return -this.local.push(topic, payload, opts);
+  }
+
+  peek(limit: number): OutboxEntry[] {
+    const s = this.store();
+    if (s) {
+      let pending = 0;
+      try {
+        pending = s.outboxCount();
+      } catch {
+        pending = 0;
+      }
+      if (pending > 0) {
+        const entries = storeOutbox(s).peek(limit);
+        for (const e of entries) this.owners.set(e.id, s);
+        return entries;
+      }
+    }
+    return this.local.peek(limit).map((e) => ({ ...e, id: -e.id }));
+  }
+
+  ack(id: number): void {
+    if (id < 0) {
+      this.local.ack(-id);
+      return;
+    }
+    const owner = this.owners.get(id);
+    this.owners.delete(id);
+    const s = this.store();
+    // A store that closed meanwhile keeps the entry; it is re-sent (a QoS-1 duplicate) when it reopens.
+    if (s && (owner === undefined || owner === s)) {
+      try {
+        s.outboxAck(id);
+      } catch {
+        /* closed meanwhile: same as above */
+      }
+    }
+  }
+
+  count(): number {
+    let n = this.local.count();
+    const s = this.store();
+    if (s) {
+      try {
+        n += s.outboxCount();
+      } catch {
+        /* closed meanwhile */
+      }
+    }
+    return n;
+  }
+
+  close(): void {
+    this.owners.clear();
+    this.local.close();
+  }
+}
+
+let storeRegistry: { currentStore?: () => OutboxStoreLike | undefined } | null | undefined;
+
+/**
+ * The open behavior store's outbox (runtime/store/registry.ts), looked up on every call; always
+ * undefined when the store runtime is not part of this build.
+ */
+export function currentStoreOutbox(): OutboxStoreLike | undefined {
+  if (storeRegistry === undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      storeRegistry = require('../store/registry');
+    } catch {
+      storeRegistry = null;
+    }
+  }
+  return storeRegistry?.currentStore?.();
+}

@@ -95,6 +95,29 @@ interface Registered {
 
 const REFUSED_PROTOCOL = new Set([1, 132]);
 
+/**
+ * Why the broker cannot be used, in words for a node status, when retrying will not help by
+ * itself (refused credentials, TLS, unknown host); null for a plain outage ("broker down").
+ * MQTT 3.1.1 CONNACK codes 2/4/5 and their MQTT 5 equivalents 133/134/135.
+ */
+export function connectionProblem(err: { message?: string; code?: unknown }): string | null {
+  const code = err.code;
+  const msg = String(err.message ?? '');
+  if (code === 4 || code === 134 || /bad user ?name or password/i.test(msg)) return 'bad user name or password';
+  // Mosquitto answers a wrong password with "not authorized", not "bad user name or password".
+  if (code === 5 || code === 135 || /not authori[sz]ed/i.test(msg)) return 'not authorized (check user name and password)';
+  if (code === 2 || code === 133) return 'client id rejected';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (typeof code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return `TLS: ${msg.slice(0, 80)}`;
+  if (/certificate|ssl|tls/i.test(msg) && !/ECONNREFUSED/.test(msg)) return `TLS: ${msg.slice(0, 80)}`;
+  return null;
+}
+
+/** A broker URL without user info, for logs. */
+export function redactBrokerUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
 /** Counts messages per second over the last minute without allocating per message. */
 class RateWindow {
   private readonly buckets = new Uint32Array(60);
@@ -161,6 +184,9 @@ export class FerretMqttPublisher extends EventEmitter {
   private sent = 0;
   private dropped = 0;
   private lastError: string | null = null;
+  /** A refusal (credentials, TLS, host): shown in the status instead of "broker down". */
+  private problem: string | null = null;
+  private lastWarned: string | null = null;
   private started = false;
   private stopped = false;
   private readonly startedAt = Date.now();
@@ -257,6 +283,7 @@ export class FerretMqttPublisher extends EventEmitter {
     client.on('error', (err: Error & { code?: number | string }) => {
       if (this.client !== client) return;
       this.lastError = err.message;
+      this.problem = connectionProblem(err);
       if (this.protocolVersion === 5 && typeof err.code === 'number' && REFUSED_PROTOCOL.has(err.code)) {
         this.log('info', 'broker refused MQTT 5, falling back to MQTT 3.1.1');
         this.protocolVersion = 4;
@@ -266,7 +293,11 @@ export class FerretMqttPublisher extends EventEmitter {
         this.connectClient();
         return;
       }
-      this.log('warn', `mqtt: ${err.message}`);
+      // MQTT.js retries every few seconds and reports the same error each time: log changes only.
+      if (err.message !== this.lastWarned) {
+        this.lastWarned = err.message;
+        this.log('warn', `mqtt: ${err.message}`);
+      }
       this.emitStatus();
     });
   }
@@ -274,7 +305,9 @@ export class FerretMqttPublisher extends EventEmitter {
   private onConnect(client: MqttClient): void {
     this.isConnected = true;
     this.lastError = null;
-    this.log('info', `connected to ${this.opts.url} (MQTT ${this.protocolVersion === 5 ? '5' : '3.1.1'})`);
+    this.problem = null;
+    this.lastWarned = null;
+    this.log('info', `connected to ${redactBrokerUrl(this.opts.url)} (MQTT ${this.protocolVersion === 5 ? '5' : '3.1.1'})`);
     client.subscribe([this.topics.haStatus, ...this.topics.commandSubscriptions], { qos: 1 }, (err) => {
       if (err) this.log('warn', `subscribe failed: ${err.message}`);
     });
@@ -637,12 +670,33 @@ export class FerretMqttPublisher extends EventEmitter {
     };
   }
 
-  /** Node-RED style status: `connected · 12 msg/min` / `broker down · 37 queued`. */
+  /**
+   * Node-RED style status: `connected · 12 msg/min` / `broker down · 37 queued`, or the reason
+   * when the broker refuses us (`broker refused: bad user name or password · 3 queued`).
+   */
   status(): PublisherStatus {
     const s = this.stats();
     if (s.connected) return { fill: s.queued > 0 ? 'yellow' : 'green', shape: 'dot', text: `connected · ${s.msgsPerMin} msg/min` };
     if (!this.started) return { fill: 'grey', shape: 'ring', text: 'not started' };
+    if (this.problem) {
+      const refused = /^(bad user|not authorized|client id)/.test(this.problem);
+      const text = `${refused ? 'broker refused: ' : ''}${this.problem}${s.queued > 0 ? ` · ${s.queued} queued` : ''}`;
+      return { fill: 'red', shape: 'ring', text };
+    }
     return { fill: 'red', shape: 'ring', text: `broker down · ${s.queued} queued` };
+  }
+
+  /** The refusal reason shown in the status, or null. */
+  refusal(): string | null {
+    return this.isConnected ? null : this.problem;
+  }
+
+  hasFerret(id: string): boolean {
+    return this.ferrets.has(id);
+  }
+
+  hasCamera(id: string): boolean {
+    return this.cameras.has(id);
   }
 
   private emitStatus(): void {

@@ -1,6 +1,6 @@
 // Real brokers for the MQTT tests: a Mosquitto started per test on a free 127.0.0.1 port with a
 // generated config (no persistence), a gate proxy, and small waiting helpers.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
@@ -50,11 +50,22 @@ export interface Mosquitto {
   start(): Promise<void>;
 }
 
-export async function startMosquitto(port?: number): Promise<Mosquitto> {
+/** With `passwords`, anonymous clients are refused and a password file is made with mosquitto_passwd -b. */
+export async function startMosquitto(port?: number, opts: { passwords?: Record<string, string> } = {}): Promise<Mosquitto> {
   const p = port ?? (await freePort());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-mosq-'));
   const conf = path.join(dir, 'mosquitto.conf');
-  fs.writeFileSync(conf, `listener ${p} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  let auth = 'allow_anonymous true\n';
+  if (opts.passwords) {
+    const file = path.join(dir, 'passwd');
+    fs.writeFileSync(file, '');
+    for (const [user, password] of Object.entries(opts.passwords)) execFileSync('mosquitto_passwd', ['-b', file, user, password]);
+    fs.chmodSync(file, 0o600);
+    // Started as root, Mosquitto drops to user "mosquitto", who cannot read our private temp dir.
+    const keepUser = process.getuid?.() === 0 ? 'user root\n' : '';
+    auth = `allow_anonymous false\npassword_file ${file}\n${keepUser}`;
+  }
+  fs.writeFileSync(conf, `listener ${p} 127.0.0.1\n${auth}persistence false\nlog_dest none\n`);
   let proc: ChildProcess | null = null;
   const m: Mosquitto = {
     port: p,
@@ -132,6 +143,7 @@ export interface Received {
   topic: string;
   payload: Buffer;
   retain: boolean;
+  qos: number;
 }
 
 /** An MQTT.js subscriber that records everything on `topics`. */
@@ -142,7 +154,7 @@ export async function subscriber(
 ): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
   const client = connect(url, { protocolVersion: 4, reconnectPeriod: 200, ...opts });
   const messages: Received[] = [];
-  client.on('message', (topic, payload, packet) => messages.push({ topic, payload, retain: packet.retain }));
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload, retain: packet.retain, qos: packet.qos }));
   client.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => client.subscribe(topics, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
