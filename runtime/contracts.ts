@@ -58,6 +58,8 @@ export interface DetectionsPayload {
   timings: { decodeMs: number; preMs: number; inferMs: number; postMs: number };
   /** Frames dropped before inference since the previous message (latest-frame-wins). */
   dropped: number;
+  /** Only in the answer to `msg.snapshot = true`: the annotated JPEG of this frame. */
+  snapshotUrl?: string;
 }
 
 export type TrackState = 'tentative' | 'confirmed' | 'stationary' | 'lost';
@@ -124,7 +126,10 @@ export interface BehaviorChangePayload {
   zone: string | null;
 }
 
-/** ferret-behavior output 2: closed episodes (`{topic: "<ferretId>/episode", payload: Episode}`). */
+/**
+ * ferret-behavior output 2: episode events `{topic: "<ferretId>/episode", payload: Episode, event: "start" | "end"}`
+ * (a start carries `end: null`).
+ */
 export interface Episode {
   episodeId: string;
   ferretId: string;

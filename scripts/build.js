@@ -29,6 +29,7 @@ function copyTree(src, dst, filter) {
 
 // Node-RED finds <type>.html next to <type>.js, and locales/<lang>/<type>.{json,html} beside them.
 copyTree(path.join(root, 'nodes'), path.join(dist, 'nodes'), (f) => !f.endsWith('.ts'));
+copyTree(path.join(root, 'plugins'), path.join(dist, 'plugins'), (f) => !f.endsWith('.ts'));
 // Node-RED's Import > Examples menu reads examples/ at the package root; flows/ is the source.
 fs.rmSync(path.join(root, 'examples'), { recursive: true, force: true });
 copyTree(path.join(root, 'flows'), path.join(root, 'examples'), (f) => f.endsWith('.json'));

@@ -4,6 +4,7 @@
 //   FERRETWATCH_USER_DIR      Node-RED user dir (./.ferretwatch, git-ignored)
 //   FERRETWATCH_CAMERA_URL    camera for the demo flow (demo:, the built-in synthetic camera)
 //   FERRETWATCH_CAMERA_ID     its id in URLs and topics (demo)
+//   FERRETWATCH_MQTT_PORT     the demo flow's embedded MQTT broker port (1883; if busy: red status, the rest runs)
 //     (rtsp://user:pass@host/… is fine here: the flow file stores only the ${FERRETWATCH_CAMERA_URL} placeholder,
 //     and the camera node takes the credentials out of the URL before anything is logged)
 'use strict';
@@ -66,10 +67,11 @@ const env = {
   ...process.env,
   FERRETWATCH_CAMERA_URL: process.env.FERRETWATCH_CAMERA_URL || 'demo:',
   FERRETWATCH_CAMERA_ID: process.env.FERRETWATCH_CAMERA_ID || 'demo',
+  FERRETWATCH_MQTT_PORT: process.env.FERRETWATCH_MQTT_PORT || '1883',
 };
 
 const red = require.resolve('node-red/red.js');
-console.log(`[ferretwatch] Node-RED on http://localhost:${port}/  ·  live view: http://localhost:${port}/ferretwatch/hls/${env.FERRETWATCH_CAMERA_ID}/index.m3u8`);
+console.log(`[ferretwatch] Node-RED on http://localhost:${port}/  ·  dashboard: http://localhost:${port}/ferretwatch/  ·  HLS: http://localhost:${port}/ferretwatch/hls/${env.FERRETWATCH_CAMERA_ID}/index.m3u8`);
 const child = spawn(process.execPath, [red, '--userDir', userDir, '--port', String(port), '--settings', settings], { stdio: 'inherit', env });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -4,6 +4,12 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import type { FerretCameraNode } from '../lib/types';
 import { hub } from '../../runtime/hub';
 import { mountOnce } from '../../runtime/http/api';
+// Every /ferretwatch route registers itself on import; the camera node is loaded whenever
+// FerretWatch is used, so the dashboard, history and live routes exist from the first deploy.
+import '../../runtime/http/dashboard';
+import '../../runtime/http/history';
+import '../../runtime/detect/snapshot-route';
+import '../../runtime/track/ferrets-api';
 import { validateCameraId, checkSourceUrl, parseZones, type RtspTransport } from '../../runtime/camera/config';
 import { splitUrlCredentials } from '../../runtime/camera/credentials';
 import { resolveFfmpeg } from '../../runtime/ffmpeg/resolve';

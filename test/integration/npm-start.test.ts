@@ -13,10 +13,11 @@ import { repoRoot } from '../support/shared';
 
 test('npm start runs Node-RED with the demo flow and serves the demo camera as HLS', { timeout: 120_000 }, async () => {
   const port = await freePort();
+  const mqttPort = await freePort();
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fw-start-'));
   const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'start.js')], {
     cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), FERRETWATCH_USER_DIR: userDir, FERRETWATCH_CAMERA_URL: '', FERRETWATCH_CAMERA_ID: '' },
+    env: { ...process.env, PORT: String(port), FERRETWATCH_USER_DIR: userDir, FERRETWATCH_CAMERA_URL: '', FERRETWATCH_CAMERA_ID: '', FERRETWATCH_MQTT_PORT: String(mqttPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -47,6 +48,18 @@ test('npm start runs Node-RED with the demo flow and serves the demo camera as H
     assert.match(playlist, /#EXT-X-MAP:URI="init\.mp4"/);
     assert.ok(fs.existsSync(path.join(userDir, 'flows.json')), 'the demo flow was deployed');
     assert.match(output, /ffmpeg/i, 'ffmpeg choice logged at start-up');
+    // The rest of the demo pipeline is deployed and answering: dashboard, history (behavior-store), API document.
+    const dash = await fetch(`${base}/ferretwatch/`);
+    assert.equal(dash.status, 200);
+    assert.match(dash.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    await dash.arrayBuffer();
+    const stats = await waitFor('history stats from the behavior-store', async () => {
+      const r = await fetch(`${base}/ferretwatch/api/stats`);
+      return r.status === 200 ? r.json() : undefined;
+    }, 20_000, 500);
+    assert.ok(stats);
+    assert.equal((await fetch(`${base}/ferretwatch/api/openapi.json`)).status, 200);
+    assert.doesNotMatch(output, /\[error\]/, 'no errors in the Node-RED log');
   } catch (e) {
     console.log(output.slice(-4000));
     throw e;

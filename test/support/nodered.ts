@@ -7,7 +7,8 @@ import { createApiRouter } from '../../runtime/http/api';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+// FERRETWATCH_NODE_RED points at another Node-RED's main module (lib/red.js): the Node-RED 5 CI job.
+helper.init(require.resolve(process.env.FERRETWATCH_NODE_RED || 'node-red'));
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const cameraNode = require('../../nodes/ferret-camera/ferret-camera');
