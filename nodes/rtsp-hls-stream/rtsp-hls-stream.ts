@@ -71,7 +71,7 @@ export = function register(RED: NodeAPI) {
       } catch (e) {
         stream = undefined;
         const reason = (e as Error).message;
-        node.status({ fill: 'red', shape: 'ring', text: reason });
+        node.status({ fill: 'red', shape: 'ring', text: t('rtsp-hls-stream.status.failed', { reason }) });
         node.error(t('rtsp-hls-stream.errors.start', { reason }));
       }
     }
