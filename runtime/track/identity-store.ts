@@ -7,10 +7,43 @@
 // Writes are atomic (temporary file + rename: a crash leaves the old file or the new one, never
 // half of one) and debounced (a busy tracker changes galleries every frame). Before a write, a file
 // changed by someone else (`ferretwatch enroll` while Node-RED runs) is merged in, not overwritten.
+//
+// While a behavior-store node runs, SQLite takes over (runtime/store/identity-persistence.ts): the
+// store imports this file once (renaming it to .migrated), identities are loaded from and saved to
+// the store instead of the file, and the file comes back only if the store goes away.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log';
 import { IdentityRegistry, type IdentityOptions, type IdentityRegistryJSON } from './identities';
+import { getIdentityPersistence, onIdentityPersistenceChange, type IdentityPersistence } from '../store/identity-persistence';
+
+/** What a store persistence holds, in the registry's JSON shape. */
+export function registryJsonFromStore(p: IdentityPersistence): IdentityRegistryJSON {
+  const nextId = Number(p.loadRegistryState()?.nextId);
+  return {
+    version: 1,
+    nextId: Number.isInteger(nextId) && nextId > 0 ? nextId : 1,
+    identities: p.load().map((i) => {
+      const st = (i.state ?? {}) as { enrolled?: boolean; lastSeenTs?: number | null; lastCamera?: string | null };
+      return { ferretId: i.ferretId, name: i.name, enrolled: st.enrolled, lastSeenTs: st.lastSeenTs ?? null, lastCamera: st.lastCamera ?? null, embeddings: i.embeddings.map((e) => Array.from(e)) };
+    }),
+  };
+}
+
+/** Save the registry into a store persistence: upsert every identity, forget the ones removed. */
+export function saveRegistryToStore(p: IdentityPersistence, json: IdentityRegistryJSON): void {
+  p.save(
+    json.identities.map((e) => ({
+      ferretId: e.ferretId,
+      name: e.name,
+      embeddings: e.embeddings ?? [],
+      state: { enrolled: e.enrolled ?? false, lastSeenTs: e.lastSeenTs ?? null, lastCamera: e.lastCamera ?? null },
+    })),
+  );
+  p.saveRegistryState({ nextId: json.nextId });
+  const keep = new Set(json.identities.map((e) => e.ferretId));
+  for (const i of p.load()) if (!keep.has(i.ferretId)) p.remove(i.ferretId);
+}
 
 export const IDENTITIES_FILE_NAME = 'ferretwatch-identities.json';
 
@@ -129,6 +162,16 @@ export class IdentityFile {
     this.timer = undefined;
     if (!force && this.dirtySince === undefined) return false;
     this.dirtySince = undefined;
+    const store = getIdentityPersistence();
+    if (store) {
+      try {
+        saveRegistryToStore(store, this.registry.toJSON());
+        return true;
+      } catch (err) {
+        this.logger?.error(`identities: could not save to ${store.location}: ${(err as Error).message}`);
+        return false;
+      }
+    }
     try {
       this.mergeExternalChanges();
       writeIdentitiesFile(this.file, this.registry.toJSON());
@@ -207,8 +250,11 @@ export function openIdentityStore(file: string | undefined, opts: IdentityOption
       // Identities made before any file was known (e.g. by the HTTP API) are kept.
       fresh.mergeMissing(shared.toJSON());
     }
+    const store = getIdentityPersistence();
+    if (store) fresh.mergeMissing(registryJsonFromStore(store));
     shared = fresh;
     persistence = new IdentityFile(shared, file, { logger });
+    watchStore(logger);
   } else if (file && persistence && path.resolve(file) !== path.resolve(persistence.file)) {
     logger?.warn(`identities: already kept in ${persistence.file}; ignoring ${file}`);
   } else if (persistence) {
@@ -230,10 +276,32 @@ export function openIdentityStore(file: string | undefined, opts: IdentityOption
   };
 }
 
+let unwatch: (() => void) | undefined;
+
+/** A store deployed (or redeployed) after the tracker: take in what it holds, then save everything there. */
+function watchStore(logger?: Logger): void {
+  if (unwatch) return;
+  unwatch = onIdentityPersistenceChange((p) => {
+    if (!shared || !persistence) return;
+    if (p) {
+      try {
+        const n = shared.mergeMissing(registryJsonFromStore(p));
+        logger?.info(`identities: kept in ${p.location} from now on${n ? ` (${n} taken from it)` : ''}`);
+      } catch (err) {
+        logger?.warn(`identities: could not read ${p.location}: ${(err as Error).message}`);
+      }
+    }
+    // Either way (store arrived, or went away and the file takes over again), write what we hold.
+    persistence.markDirty();
+  });
+}
+
 /** Tests only: forget the shared registry and its file. */
 export function resetIdentityStoreForTests(): void {
   persistence?.close();
   persistence = undefined;
   shared = undefined;
   refs = 0;
+  unwatch?.();
+  unwatch = undefined;
 }
