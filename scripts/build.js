@@ -32,7 +32,14 @@ copyTree(path.join(root, 'nodes'), path.join(dist, 'nodes'), (f) => !f.endsWith(
 copyTree(path.join(root, 'plugins'), path.join(dist, 'plugins'), (f) => !f.endsWith('.ts'));
 // Node-RED's Import > Examples menu reads examples/ at the package root; flows/ is the source.
 fs.rmSync(path.join(root, 'examples'), { recursive: true, force: true });
-copyTree(path.join(root, 'flows'), path.join(root, 'examples'), (f) => f.endsWith('.json'));
+// The placeholders `npm start` fills from its environment get their defaults here, so an example
+// imported into any Node-RED runs as it is.
+const EXAMPLE_DEFAULTS = { FERRETWATCH_CAMERA_URL: 'demo:', FERRETWATCH_CAMERA_ID: 'demo', FERRETWATCH_MQTT_PORT: '1883' };
+fs.mkdirSync(path.join(root, 'examples'), { recursive: true });
+for (const f of fs.readdirSync(path.join(root, 'flows')).filter((n) => n.endsWith('.json'))) {
+  const text = fs.readFileSync(path.join(root, 'flows', f), 'utf8').replace(/\$\{(FERRETWATCH_[A-Z_]+)\}/g, (m, name) => EXAMPLE_DEFAULTS[name] ?? m);
+  fs.writeFileSync(path.join(root, 'examples', f), text);
+}
 // Optional extra build steps (the dashboard) register themselves here.
 const dashboardBuild = path.join(root, 'dashboard', 'build.js');
 if (fs.existsSync(dashboardBuild)) require(dashboardBuild);
