@@ -90,6 +90,8 @@ interface Subject {
   hideZone: string | null;
   episode: OpenEpisode | null;
   model: { behavior: string; confidence: number; tMs: number } | null;
+  /** When the stillness seen at the last real frame began (resting / sleeping candidates), else null. */
+  stillSince: number | null;
 }
 
 interface TrackState {
@@ -113,6 +115,8 @@ export class BehaviorEngine {
   private readonly mode: CombineMode;
   private readonly minConfidence: number;
   private readonly modelStaleMs: number;
+  /** A still ferret is assumed still through a gap this short (for the sleep threshold). */
+  private readonly stillCarryMs = 1000;
   private readonly subjects = new Map<string, Subject>();
   private readonly tracks = new Map<string, TrackState>();
   readonly distance = new DistanceLedger();
@@ -176,6 +180,11 @@ export class BehaviorEngine {
       if (s.lastSeen === null) continue;
       const gone = nowMs - s.lastSeen;
       if (gone > 0) this.apply(s, s.hyst.carry(nowMs), nowMs, get()); // dropped frames: the last candidate goes on (≤ carryS)
+      if (gone > 0 && gone <= this.stillCarryMs && s.stillSince !== null && s.hyst.current === 'resting' && nowMs - s.stillSince >= this.rules.sleepAfterS * 1000 && this.enabled.has('sleeping')) {
+        // Sleep is a time threshold: a dropped frame or a missed detection right at the mark must
+        // not postpone it. A ferret still until just now is taken to be still through a short gap.
+        this.apply(s, s.hyst.update(nowMs, { behavior: 'sleeping', confidence: s.hyst.confidence, zone: null }), nowMs, get());
+      }
       const cur = s.hyst.current;
       if (cur !== 'hiding' && cur !== 'out_of_view') {
         const hiding = s.lastSeenInHide && gone > this.hideAfterMs ? fallbackBehavior('hiding', this.enabled) : null;
@@ -294,6 +303,7 @@ export class BehaviorEngine {
         hideZone: null,
         episode: null,
         model: null,
+        stillSince: null,
       });
     }
     return st;
@@ -359,6 +369,7 @@ export class BehaviorEngine {
     } else {
       change = s.hyst.update(t, cand);
     }
+    if (real) s.stillSince = cand && (cand.behavior === 'resting' || cand.behavior === 'sleeping') ? t - f.stationaryS * 1000 : null;
     this.apply(s, change, t, out);
 
     const ep = s.episode;

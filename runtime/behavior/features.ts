@@ -93,6 +93,8 @@ export interface FeatureConfig {
   /** Leaving a zone for less than this keeps its dwell time (boxes flicker on zone borders). */
   zoneExitGraceS: number;
   maxNearestBl: number;
+  /** A step between two detections faster than this (body lengths/s) is a box jump, not motion. */
+  maxStepSpeedBlS: number;
   capS: number;
   zoneKinds?: ZoneKindMap;
 }
@@ -107,6 +109,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   stationaryConfirmS: 0.4,
   zoneExitGraceS: 1,
   maxNearestBl: 20,
+  maxStepSpeedBlS: 12,
   capS: 3600,
 };
 
@@ -140,6 +143,11 @@ export interface TrackFeatures {
   cy: number;
   /** Distance since the previous real sample, body lengths. */
   stepBl: number;
+  /**
+   * Time (ms) of the newest step faster than maxStepSpeedBlS: no ferret moves that fast, so the box
+   * jumped (an identity switch, a bad detection). -Infinity when none.
+   */
+  jumpMs: number;
   /** Which zone kinds hold the box now (or held it at the last real detection, for lost tracks). */
   inZone: Record<ZoneKind, boolean>;
   /** The user's name of the zone per kind, for episodes. */
@@ -175,6 +183,7 @@ export function emptyFeatures(): TrackFeatures {
     cx: 0,
     cy: 0,
     stepBl: 0,
+    jumpMs: -Infinity,
     inZone: emptyKinds(false),
     zoneName: emptyKinds<string | null>(null),
   };
@@ -372,6 +381,7 @@ export class TrackFeatureExtractor {
     f.stepBl = hadPrev ? Math.hypot(cx - prevX, cy - prevY) / bl : 0;
     f.spanS = (tMs - this.hist.tAt(0)) / 1000;
     f.sampleGapS = this.hist.size > 1 ? (tMs - this.hist.tAt(this.hist.size - 2)) / 1000 : 0;
+    if (f.sampleGapS > 0 && f.stepBl / f.sampleGapS > cfg.maxStepSpeedBlS) f.jumpMs = tMs;
 
     this.updateStationary(cx, cy, bl, tMs, !hadPrev);
     this.updateKinematics(tMs, bl);

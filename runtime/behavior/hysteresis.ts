@@ -9,6 +9,8 @@
 // its features describe), the first frame of a new challenger with at least onsetS, and a frame
 // without evidence (missed detection, dropped frame, tick) continues a winning challenger for
 // up to carryS, so a change can complete in a gap rather than at the next detection.
+// A candidate may carry `vouchS` (rules.ts): its whole feature window already shows the behavior,
+// so its evidence is at least that many seconds — at 2 fps the frames before it could not tell.
 import type { Candidate } from './rules';
 
 /** Seconds a new behavior must hold before it replaces the current one. 0 = immediate. */
@@ -172,6 +174,16 @@ export class Hysteresis {
     }
     ev.seconds += credit;
     ev.observed += credit;
+    const vouch = candidate.vouchS ?? 0;
+    if (vouch > ev.seconds) {
+      // A frame whose whole feature window shows the behavior vouches for that much of it,
+      // whatever the frames before could tell (undecided, or leaked away by a contrary frame).
+      const start = Math.max(tMs - vouch * 1000, this.since);
+      const vouched = Math.max(ev.seconds, (tMs - start) / 1000);
+      ev.observed += vouched - ev.seconds;
+      ev.seconds = vouched;
+      ev.start = Math.min(ev.start, start);
+    }
     ev.carried = 0;
     ev.confSum += candidate.confidence;
     ev.n++;

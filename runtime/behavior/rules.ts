@@ -23,6 +23,11 @@ export interface Candidate {
   confidence: number;
   /** Name of the zone the behavior happens in (eating → the food zone), else null. */
   zone: string | null;
+  /**
+   * Set when the frame's whole feature window already shows the behavior: as a challenger it then
+   * has at least this many seconds of evidence (ending now), whatever the frames before said.
+   */
+  vouchS?: number;
 }
 
 export interface RuleConfig {
@@ -52,6 +57,12 @@ export interface RuleConfig {
    * a current playing / social_play state (the next frame is credited with the gap).
    */
   blindGapS: number;
+  /** How long a calm 2 s window right after a romp vouches for the walk that ended it (s). */
+  calmVouchS: number;
+  /** How long a 2 s window erratic throughout (and in its newest step) vouches for a romp (s). */
+  playVouchS: number;
+  /** For this long after a box jump (see FeatureConfig.maxStepSpeedBlS) the window vouches for nothing. */
+  jumpMemoryS: number;
 }
 
 export const DEFAULT_RULE_CONFIG: RuleConfig = {
@@ -66,6 +77,9 @@ export const DEFAULT_RULE_CONFIG: RuleConfig = {
   socialPartnerSpeedBlS: 0.5,
   minSpanS: 0.5,
   blindGapS: 0.75,
+  calmVouchS: 1.5,
+  playVouchS: 1.25,
+  jumpMemoryS: 2,
 };
 
 const ZONE_BEHAVIOR: Array<[ZoneKind, string]> = [
@@ -123,19 +137,28 @@ export function classifyFrame(f: TrackFeatures, cfg: RuleConfig = DEFAULT_RULE_C
       Math.min(margin(f.accelBlS2, cfg.playAccelBlS2, cfg.playAccelBlS2), margin(f.turnRateRadS, cfg.playTurnRadS, cfg.playTurnRadS)),
       margin(f.speed2BlS, cfg.playFastBlS, 1),
     );
+    // A 2 s window erratic as a whole, confirmed by the newest step, means the romp began a
+    // while ago: more than the speed window's worth of it is already behind this frame.
+    // Not when the box jumped within the window: one jump makes the window look erratic too.
+    const jumped = f.tMs - f.jumpMs <= cfg.jumpMemoryS * 1000;
+    const vouchS = windowErratic && f.accelRecentBlS2 >= cfg.playAccelBlS2 && !jumped ? cfg.playVouchS : undefined;
     if (f.nearestFerretBl <= cfg.socialDistanceBl && f.nearestFerretSpeedBlS >= cfg.socialPartnerSpeedBlS) {
-      return { behavior: 'social_play', confidence: Math.min(c, margin(f.nearestFerretSpeedBlS, cfg.socialPartnerSpeedBlS, 1)), zone: null };
+      return { behavior: 'social_play', confidence: Math.min(c, margin(f.nearestFerretSpeedBlS, cfg.socialPartnerSpeedBlS, 1)), zone: null, vouchS };
     }
-    return { behavior: 'playing', confidence: c, zone: null };
+    return { behavior: 'playing', confidence: c, zone: null, vouchS };
   }
 
   // Across a gap the path is a straight line: it proves motion (the ferret got from there to
   // here) but cannot tell a walk from a dance whose zig-zags and freezes fell into the gap.
-  if (blind && (playState || (moving && current === 'exploring'))) return null;
+  if (blind && moving && (playState || current === 'exploring')) return null;
   if (moving) {
     const disagree = windowErratic !== f.accelRecentBlS2 >= cfg.playAccelBlS2;
     if (disagree && !(playState && !recentErratic)) return null;
-    return { behavior: 'exploring', confidence: margin(speed, cfg.moveSpeedBlS, cfg.moveSpeedBlS * 2), zone: null };
+    const explore: Candidate = { behavior: 'exploring', confidence: margin(speed, cfg.moveSpeedBlS, cfg.moveSpeedBlS * 2), zone: null };
+    // Ending a romp with the whole 2 s window calm: the romp stopped about a window ago, so the
+    // walk has been going on for more than the newest speed window.
+    if (playState && !windowErratic && !recentErratic) explore.vouchS = cfg.calmVouchS;
+    return explore;
   }
 
   const still = margin(cfg.moveSpeedBlS, speed, cfg.moveSpeedBlS);

@@ -139,6 +139,16 @@ describe('episodes', () => {
 });
 
 describe('labels, model and sequence window', () => {
+  test('sleep is not postponed by a dropped frame at the sleepAfterS mark', () => {
+    const engine = new BehaviorEngine({ rules: { sleepAfterS: 60 } });
+    const log: Log = { changes: [], episodes: [] };
+    // 2 fps, still from t = 0; the frames just after the 60 s mark are dropped (ticks only).
+    feed(engine, log, 0, 64_000, (t) => (t > 59_900 && t < 61_500 ? null : still()()), 'cam1', 2);
+    const sleep = log.changes.find((c) => c.behavior === 'sleeping');
+    assert.ok(sleep, 'asleep');
+    assert.equal(sleep.at, 60_000, 'at the first tick past the mark, not at the next frame (61.5 s)');
+  });
+
   test('a disabled label falls back (social_play → playing, out_of_view off → the state holds)', () => {
     const frames = simulate(
       [

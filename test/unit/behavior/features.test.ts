@@ -84,6 +84,15 @@ describe('speed normalisation', () => {
 });
 
 describe('turning rate', () => {
+  test('a box that jumps faster than any ferret runs is marked as a jump, a dash is not', () => {
+    const jump = run((t) => ({ x: t < 3 ? 300 + 40 * t : 800, y: 360 }), 5, 5);
+    const at = jump.find((f) => f.jumpMs > -Infinity);
+    assert.ok(at, 'the jump is marked');
+    assert.ok(Math.abs(at.tMs - 1_700_000_000_000 - 3000) < 250, `marked at ${at.tMs - 1_700_000_000_000} ms`);
+    const dash = run((t) => ({ x: 200 + 5 * 128 * t, y: 360 }), 5, 1.5);
+    assert.ok(dash.every((f) => f.jumpMs === -Infinity), '5 bl/s is a run, not a jump');
+  });
+
   test('circling at ω rad/s reads ω; a straight walk reads 0', () => {
     const omega = 1.2;
     const circle = run((t) => ({ x: 500 + 150 * Math.cos(omega * t), y: 350 + 150 * Math.sin(omega * t) }), 5, 12);

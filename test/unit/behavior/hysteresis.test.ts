@@ -101,6 +101,21 @@ describe('hysteresis', () => {
     assert.ok(switched);
   });
 
+  test('a candidate whose window vouches for vouchS has at least that much evidence, even after undecided frames', () => {
+    const h = new Hysteresis({ holdS: { playing: 1.5 } });
+    for (let t = 0; t <= 10_000; t += 500) h.update(t, c('exploring'));
+    // 2 fps: one undecided frame, then a frame whose whole 2 s window shows a romp.
+    assert.equal(h.update(10_500, null), null);
+    const change = h.update(11_000, { ...c('playing'), vouchS: 1.5 });
+    assert.equal(change?.behavior, 'playing', 'the window already shows 1.5 s of play');
+    assert.equal(change?.since, 9_500, 'dated from where the vouched evidence begins');
+    // Without the vouch the same frame is only 1 s (the interval back to the last decided frame).
+    const g = new Hysteresis({ holdS: { playing: 1.5 } });
+    for (let t = 0; t <= 10_000; t += 500) g.update(t, c('exploring'));
+    g.update(10_500, null);
+    assert.equal(g.update(11_000, c('playing')), null);
+  });
+
   test('an engine fed a track hovering at the move-speed threshold emits few changes', () => {
     const engine = new BehaviorEngine();
     const rnd = mulberry32(9);
