@@ -20,6 +20,24 @@ const SNAPSHOT_AFTER_MS = 10_000;
 /** Cameras whose snapshot.jpg failed recently. */
 const noSnapshot = new Set<string>();
 
+const STORED_TTL_MS = 2000;
+let stored: { at: number; ids: Promise<Set<string>> } | undefined;
+/**
+ * Ferrets the store has a row for, one request shared by every card. A ferret is tracked live
+ * before the store has written anything about it, and the store answers its timeline with 404:
+ * a card must not ask (the browser logs every 404) nor read that as "no behavior-store node".
+ */
+function storedFerrets(): Promise<Set<string>> {
+  const now = Date.now();
+  if (!stored || now - stored.at > STORED_TTL_MS) {
+    const ids = getJson<unknown>('api/ferrets').then((v) => new Set(listOf<{ id?: unknown; ferretId?: unknown }>(v, 'ferrets').map((f) => String(f.id ?? f.ferretId))));
+    // A failure is not cached: the next card asks again.
+    ids.catch(() => (stored = undefined));
+    stored = { at: now, ids };
+  }
+  return stored.ids;
+}
+
 export class FerretCard extends LitElement {
   static override properties = {
     ferret: { attribute: false },
@@ -100,6 +118,13 @@ export class FerretCard extends LitElement {
     const id = this.ferret.id;
     const today = Date.now();
     try {
+      if (!(await storedFerrets()).has(id)) {
+        // Nothing stored yet: live episodes fill the timeline; the next refresh loads the rest.
+        this.historyError = null;
+        store.setHistory('ok');
+        this.now = Date.now();
+        return;
+      }
       const [tl, sums] = await Promise.all([
         getJson<unknown>(`api/ferrets/${enc(id)}/timeline?date=${isoDay(today)}`),
         getJson<unknown>(`api/summaries?ferret=${enc(id)}&from=${isoDay(addDays(today, -6))}&to=${isoDay(today)}`),

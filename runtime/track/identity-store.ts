@@ -17,20 +17,29 @@ import type { Logger } from '../log';
 import { IdentityRegistry, type IdentityOptions, type IdentityRegistryJSON } from './identities';
 import { getIdentityPersistence, onIdentityPersistenceChange, type IdentityPersistence } from '../store/identity-persistence';
 
+function trackerRow(state: Record<string, unknown> | null | undefined): boolean {
+  return !!state && typeof state === 'object' && 'enrolled' in state;
+}
+
 /** What a store persistence holds, in the registry's JSON shape. */
 export function registryJsonFromStore(p: IdentityPersistence): IdentityRegistryJSON {
   const nextId = Number(p.loadRegistryState()?.nextId);
   return {
     version: 1,
     nextId: Number.isInteger(nextId) && nextId > 0 ? nextId : 1,
-    identities: p.load().map((i) => {
+    // Only rows the tracker wrote and has not forgotten: the store also holds ferrets that exist only
+    // in the behavior history (anonymous camera:track subjects), which are no identities.
+    identities: p
+      .load()
+      .filter((i) => trackerRow(i.state) && !(i.state as { forgotten?: boolean }).forgotten)
+      .map((i) => {
       const st = (i.state ?? {}) as { enrolled?: boolean; lastSeenTs?: number | null; lastCamera?: string | null };
       return { ferretId: i.ferretId, name: i.name, enrolled: st.enrolled, lastSeenTs: st.lastSeenTs ?? null, lastCamera: st.lastCamera ?? null, embeddings: i.embeddings.map((e) => Array.from(e)) };
     }),
   };
 }
 
-/** Save the registry into a store persistence: upsert every identity, forget the ones removed. */
+/** Save the registry into a store persistence: upsert every identity, mark the ones it forgot. */
 export function saveRegistryToStore(p: IdentityPersistence, json: IdentityRegistryJSON): void {
   p.save(
     json.identities.map((e) => ({
@@ -41,8 +50,14 @@ export function saveRegistryToStore(p: IdentityPersistence, json: IdentityRegist
     })),
   );
   p.saveRegistryState({ nextId: json.nextId });
+  // An identity the registry forgot keeps its ferrets row (its history stays reachable by id) but is
+  // marked, so it is not brought back as an identity at the next start.
   const keep = new Set(json.identities.map((e) => e.ferretId));
-  for (const i of p.load()) if (!keep.has(i.ferretId)) p.remove(i.ferretId);
+  const forgotten = p
+    .load()
+    .filter((i) => !keep.has(i.ferretId) && trackerRow(i.state) && !(i.state as { forgotten?: boolean }).forgotten)
+    .map((i) => ({ ferretId: i.ferretId, name: i.name, embeddings: [], state: { ...(i.state as object), forgotten: true } }));
+  if (forgotten.length) p.save(forgotten);
 }
 
 export const IDENTITIES_FILE_NAME = 'ferretwatch-identities.json';

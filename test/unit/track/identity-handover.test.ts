@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BehaviorStore } from '../../../runtime/store/store';
 import { setIdentityPersistence, storeIdentityPersistence } from '../../../runtime/store/identity-persistence';
-import { openIdentityStore, resetIdentityStoreForTests, readIdentitiesFile } from '../../../runtime/track/identity-store';
+import { openIdentityStore, resetIdentityStoreForTests, readIdentitiesFile, registryJsonFromStore } from '../../../runtime/track/identity-store';
 
 const owner = {};
 afterEach(() => {
@@ -63,11 +63,12 @@ test('a store that arrives after the tracker takes over; when it goes, the file 
   setIdentityPersistence(storeIdentityPersistence(store), owner);
   h.persistence!.flush(true);
   assert.deepEqual(store.loadIdentities().map((i) => i.name), ['Bandit']);
-  // Removing a ferret removes it from the store too.
+  // A ferret the registry forgets keeps its row (history stays reachable) but is no identity any more.
   const bandit = h.registry.findByName('Bandit')!;
   h.registry.remove(bandit.ferretId);
   h.persistence!.flush(true);
-  assert.equal(store.loadIdentities().length, 0);
+  assert.equal(store.knowsFerret(bandit.ferretId), true);
+  assert.equal(registryJsonFromStore(storeIdentityPersistence(store)).identities.length, 0);
 
   h.registry.enroll('Luna', [unit(4)]);
   setIdentityPersistence(null, owner);
@@ -76,4 +77,13 @@ test('a store that arrives after the tracker takes over; when it goes, the file 
   h.release();
   store.close();
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('ferrets that exist only in the behavior history are not loaded as identities', () => {
+  const store = BehaviorStore.open(':memory:');
+  store.saveIdentities([{ ferretId: 'demo:demo:t2', name: null, embeddings: [], state: null }]);
+  store.saveIdentities([{ ferretId: 'ferret-4', name: 'Luna', embeddings: [Float32Array.from(unit(2))], state: { enrolled: true, lastSeenTs: null, lastCamera: null } }]);
+  const json = registryJsonFromStore(storeIdentityPersistence(store));
+  assert.deepEqual(json.identities.map((i) => i.ferretId), ['ferret-4']);
+  store.close();
 });
