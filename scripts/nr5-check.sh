@@ -84,7 +84,13 @@ const all = [];
 })(testDir);
 const src = (f) => fs.readFileSync(f, 'utf8');
 const requires = (f) => [...src(f).matchAll(/require\("([^"]+)"\)|require\('([^']+)'\)/g)].map((m) => m[1] || m[2]);
-const tests = all.filter((f) => f.endsWith('.test.js') && requires(f).some((r) => /(^|\/)support\/nodered$/.test(r) || r === 'node-red-node-test-helper'));
+// Browser tests built on the benchmark rigs (bench/, not in the package) stay in the main suite.
+const tests = all.filter(
+  (f) =>
+    f.endsWith('.test.js') &&
+    requires(f).some((r) => /(^|\/)support\/nodered$/.test(r) || r === 'node-red-node-test-helper') &&
+    !requires(f).some((r) => /(^|\/)bench\//.test(r)),
+);
 const dev = pkg.devDependencies || {};
 const deps = pkg.dependencies || {};
 const need = new Set(['node-red-node-test-helper']);
