@@ -6,11 +6,11 @@ import { parseArgs, numberOption } from '../args';
 import { DETECTOR_VALUES, detectorConfigFrom, inputFrom, oneLine, zonesFrom } from '../analyze/cli-options';
 
 export const usage =
-  'analyze <video|url> [--model m.onnx] [--fps 5] [--out dir] [--conf 0.35] [--iou 0.45] [--frames N] [--classmap json|file] [--zones json|file] [--realtime]';
+  'analyze <video|url> [--model m.onnx] [--reid osnet.onnx] [--fps 5] [--out dir] [--conf 0.35] [--iou 0.45] [--frames N] [--classmap json|file] [--zones json|file] [--realtime]';
 
 export async function run(argv: string[]): Promise<number> {
   try {
-    const args = parseArgs(argv, { values: [...DETECTOR_VALUES, 'fps', 'out', 'frames'], flags: ['realtime', 'quiet'] });
+    const args = parseArgs(argv, { values: [...DETECTOR_VALUES, 'fps', 'out', 'frames', 'reid'], flags: ['realtime', 'quiet'] });
     const input = inputFrom(args, `usage: ferretwatch ${usage}`);
     const cfg = detectorConfigFrom(args.options, false);
     const fps = numberOption(args.options, 'fps', 5, 0.1, 60);
@@ -24,7 +24,9 @@ export async function run(argv: string[]): Promise<number> {
     const d = await detect.load();
     const writer = new DetectionsWriter();
     const { TrackBehaviorStage } = await import('../analyze/track-behavior-stage');
-    const tracks = new TrackBehaviorStage(zones);
+    // --reid: appearance from the OSNet ReID model instead of the colour histogram.
+    const reid = typeof args.options.reid === 'string' ? await (await import('../../runtime/track/embedder')).createEmbedder({ kind: 'reid', modelPath: path.resolve(args.options.reid) }) : undefined;
+    const tracks = new TrackBehaviorStage(zones, reid);
     const quiet = args.options.quiet === true;
     const summary = await runAnalysis(
       { input, fps, outDir, width: d.inputWidth, height: d.inputHeight, maxFrames, realtime: args.options.realtime === true },

@@ -123,6 +123,20 @@ describe('ferretwatch analyze', () => {
     for (const e of episodes) assert.ok(typeof e.behavior === 'string' && e.end >= e.start && typeof e.trackId === 'number');
   });
 
+  test('--reid: appearance from the OSNet ReID model for the tracks', async (t) => {
+    const model = sharedPath('models/yolov8n_int8.onnx');
+    const reid = sharedPath('models/osnet_x0_25_msmt17.onnx');
+    const clip = sharedPath('media/videos/dog_running_fence.mp4');
+    if (!model.path || !reid.path || !clip.path) return t.skip(model.skip ?? reid.skip ?? clip.skip);
+    const r = await cli(['analyze', clip.path, '--model', model.path, '--reid', reid.path, '--fps', '2', '--frames', '6', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /ferret ids, \d+ episodes .*tracks\.mot\.txt/);
+    assert.ok(fs.readFileSync(path.join(out, 'tracks.mot.txt'), 'utf8').trim().length > 0);
+    const bad = await cli(['analyze', clip.path, '--model', model.path, '--reid', path.join(out, 'missing.onnx'), '--frames', '2', '--out', out]);
+    assert.notEqual(bad.code, 0);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  });
+
   test('motion detector when no model is given (demo:, a few frames)', async () => {
     const r = await cli(['analyze', 'demo:?width=320&height=180', '--frames', '3', '--out', out], { FERRETWATCH_MODEL: '' });
     assert.equal(r.code, 0, r.stderr);
