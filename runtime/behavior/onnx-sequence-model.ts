@@ -1,12 +1,13 @@
 // The onnxruntime-backed SequenceModel: loads a behavior model that follows the contract in
 // sequence-model.ts, checks its shapes against that contract (errors name the file and say what
 // is wrong), and runs it. One InferenceSession per model file, shared by every caller and
-// reference-counted; runs on a session are queued so two ferret-behavior nodes on one model do
-// not fight over onnxruntime's threads.
+// reference-counted (runtime/onnx/session-cache.ts); runs on a session are queued so two
+// ferret-behavior nodes on one model do not fight over onnxruntime's threads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { readOnnxInfo } from '../detect/onnx-metadata';
+import { acquireSession, releaseSession, runSerial, sharedSessionCount, type SharedSession } from '../onnx/session-cache';
 import { FEATURE_NAMES } from './features';
 import { SEQUENCE_INPUT_NAME, checkModelShape, labelSidecarCandidates, resolveLabels, type SequenceModel } from './sequence-model';
 
@@ -19,53 +20,9 @@ export interface OnnxSequenceModelOptions {
   threads?: number;
 }
 
-interface SessionRecord {
-  key: string;
-  refs: number;
-  ready: Promise<ort.InferenceSession>;
-  tail: Promise<void>;
-}
-
-const sessions = new Map<string, SessionRecord>();
-
 /** Live shared sessions (tests, diagnostics). */
 export function sequenceSessionCount(): number {
-  return sessions.size;
-}
-
-function acquire(abs: string, threads: number): SessionRecord {
-  const key = `${abs}|${threads}`;
-  let rec = sessions.get(key);
-  if (!rec) {
-    const ready = ort.InferenceSession.create(abs, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    const created: SessionRecord = { key, refs: 0, ready, tail: Promise.resolve() };
-    // A failed load must not poison the cache for a fixed file at the same path.
-    ready.catch(() => {
-      if (sessions.get(key) === created) sessions.delete(key);
-    });
-    rec = created;
-    sessions.set(key, rec);
-  }
-  rec.refs++;
-  return rec;
-}
-
-async function release(rec: SessionRecord): Promise<void> {
-  rec.refs--;
-  if (rec.refs > 0) return;
-  if (sessions.get(rec.key) === rec) sessions.delete(rec.key);
-  try {
-    const s = await rec.ready;
-    await rec.tail;
-    await s.release();
-  } catch {
-    // A session that never loaded has nothing to free.
-  }
+  return sharedSessionCount();
 }
 
 function shapeText(dims: ReadonlyArray<number | string>): string {
@@ -87,7 +44,7 @@ export class OnnxSequenceModel implements SequenceModel {
     readonly T: number,
     readonly F: number,
     private readonly outputName: string,
-    private readonly rec: SessionRecord,
+    private readonly rec: SharedSession,
     private readonly session: ort.InferenceSession,
   ) {}
 
@@ -98,12 +55,7 @@ export class OnnxSequenceModel implements SequenceModel {
     }
     // The caller may reuse its buffer for the next ferret while this run waits in the queue.
     const input = new ort.Tensor('float32', Float32Array.from(features), [1, T, F]);
-    const run = this.rec.tail.then(() => this.session.run({ [SEQUENCE_INPUT_NAME]: input }));
-    this.rec.tail = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    const out = (await run)[this.outputName];
+    const out = (await runSerial(this.rec, () => this.session.run({ [SEQUENCE_INPUT_NAME]: input })))[this.outputName];
     const data = out.data;
     if (!(data instanceof Float32Array) || data.length !== this.labels.length) {
       throw new Error(`behavior model ${path.basename(this.file)} returned ${out.type} ${shapeText(out.dims)}, expected float32 [1, ${this.labels.length}]`);
@@ -115,7 +67,7 @@ export class OnnxSequenceModel implements SequenceModel {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await release(this.rec);
+    await releaseSession(this.rec);
   }
 }
 
@@ -145,16 +97,16 @@ export async function loadSequenceModel(file: string, opts: OnnxSequenceModelOpt
     throw new Error(`behavior model ${name}: ${(err as Error).message}`);
   }
 
-  const rec = acquire(abs, opts.threads ?? 1);
+  const rec = acquireSession(abs, opts.threads ?? 1);
   let session: ort.InferenceSession;
   try {
     session = await rec.ready;
   } catch (err) {
-    await release(rec);
+    await releaseSession(rec);
     throw new Error(`behavior model ${name} cannot be loaded by onnxruntime: ${(err as Error).message}`);
   }
   const fail = async (msg: string): Promise<never> => {
-    await release(rec);
+    await releaseSession(rec);
     throw new Error(`behavior model ${name}: ${msg}`);
   };
 

@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { Box } from '../contracts';
 import { cropResizeToChw, IMAGENET, ResizeScratch } from './crop-resize';
 import { hsvHistogramEmbedding, l2NormalizeInPlace } from './embedding';
-import { acquireSession, releaseSession, runSerial, type SharedSession } from './onnx-session';
+import { acquireSession, releaseSession, runSerial, type SharedSession } from '../onnx/session-cache';
 
 export type EmbedderKind = 'hsv' | 'reid';
 

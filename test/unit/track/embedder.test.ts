@@ -7,7 +7,7 @@ import type { Box } from '../../../runtime/contracts';
 import { createDefaultEmbedder, createEmbedder, DEFAULT_EMBEDDER_KIND, isReidModelName, resolveReidModelPath } from '../../../runtime/track/embedder';
 import { hsvHistogramEmbedding } from '../../../runtime/track/embedding';
 import { decodeImage } from '../../../runtime/track/image-decode';
-import { sharedEmbedderSessionCount } from '../../../runtime/track/onnx-session';
+import { sharedSessionCount as sharedEmbedderSessionCount } from '../../../runtime/onnx/session-cache';
 import { runFfmpeg } from '../../support/media';
 import { sharedPath } from '../../support/shared';
 

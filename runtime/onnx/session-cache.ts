@@ -1,6 +1,7 @@
-// One onnxruntime InferenceSession per (model file, thread count), shared by every embedder that
-// uses it and reference-counted; runs are queued so a caller's reused input buffer is never
-// overwritten while onnxruntime still reads it. The same pattern as runtime/detect/detector.ts.
+// One onnxruntime InferenceSession per (model file, thread count), shared by every caller on the
+// main thread (the ReID embedder, the behavior sequence model) and reference-counted; runs are
+// queued so two users of one model never run it at once. Detection keeps its sessions in a worker
+// thread instead (runtime/detect/session-worker.ts): its 100 ms runs would block the event loop.
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
@@ -15,7 +16,7 @@ export interface SharedSession {
 const sessions = new Map<string, SharedSession>();
 
 /** Live shared sessions (tests, diagnostics). */
-export function sharedEmbedderSessionCount(): number {
+export function sharedSessionCount(): number {
   return sessions.size;
 }
 
