@@ -8,6 +8,7 @@ import type { Alert, BehaviorChangePayload, DailySummary, Episode } from '../../
 import { BehaviorMonitor, type MonitorOutput } from '../../runtime/behavior/monitor';
 import { behaviorSettings, type BehaviorNodeFields } from '../../runtime/behavior/config';
 import { parseTracksPayload } from '../../runtime/behavior/input';
+import { FrameRateWatch } from '../../runtime/behavior/frame-rate';
 import { loadSequenceModel, type OnnxSequenceModel } from '../../runtime/behavior/onnx-sequence-model';
 import { SequenceModelDriver } from '../../runtime/behavior/model-driver';
 import { translator, flatCatalog } from '../lib/i18n';
@@ -32,6 +33,8 @@ export = function register(RED: NodeAPI) {
     /** The engine's clock is the frames' ts: "now" is never before the newest frame it has seen. */
     let newestTs = 0;
     const now = (): number => Math.max(Date.now(), newestTs);
+    /** Says once (per crossing) when a camera's tracks come too slowly to time play well. */
+    const rates = new FrameRateWatch();
 
     const setStatus = (fill: 'green' | 'yellow' | 'red' | 'grey', shape: 'dot' | 'ring', text: string): void => {
       const key = `${fill}|${shape}|${text}`;
@@ -154,6 +157,12 @@ export = function register(RED: NodeAPI) {
         }
         const p = parseTracksPayload(msg.payload);
         if (p.ts > newestTs) newestTs = p.ts;
+        const rate = rates.observe(p.camera, p.ts);
+        if (rate) {
+          const args = { camera: p.camera, fps: rate.fps.toFixed(1), min: rates.minFps };
+          if (rate.low) node.warn(t('ferret-behavior.warnings.lowFps', args));
+          else node.log(t('ferret-behavior.log.fpsOk', args));
+        }
         const out = monitor.ingest(p);
         emit(out, p.ts);
         if (driver) void driver.update(p);

@@ -141,6 +141,19 @@ describe('ferret-behavior node', () => {
     await waitFor('status back', () => statuses[statuses.length - 1].fill === 'green', 2000);
   });
 
+  test('tracks at 2 fps: one warning naming the camera and the rate; at 5 fps none', async () => {
+    const { b } = await load();
+    const warnings: string[] = [];
+    b.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
+    const t0 = Date.now();
+    for (let k = 0; k < 60; k++) b.receive({ topic: 'fast/tracks', payload: makePayload(t0 + k * 200, [makeTrack({ cx: 500, cy: 300, zones: [] })], 'fast') });
+    for (let k = 0; k < 60; k++) b.receive({ topic: 'slow/tracks', payload: makePayload(t0 + k * 500, [makeTrack({ cx: 500, cy: 300, zones: [], ferretId: 'bandit' })], 'slow') });
+    await waitFor('warning', () => warnings.length > 0, 2000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(warnings.length, 1, warnings.join('\n'));
+    assert.match(warnings[0], /camera slow: tracks arrive at 2\.0 fps, below 4 fps/);
+  });
+
   test('a broken config: red status and an error, inputs refused, nothing thrown', async () => {
     const { b } = await load({ holds: '{playing: 1}' });
     const errors: unknown[] = [];
