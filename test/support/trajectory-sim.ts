@@ -700,6 +700,8 @@ export interface LatencyStats {
   n: number;
   /** hold time + 1 s */
   budgetS: number;
+  /** Every measured latency (s), in ground-truth order; Infinity = never emitted. */
+  values: number[];
 }
 
 export interface EvaluationResult {
@@ -825,6 +827,7 @@ export function evaluateBehavior(opts: EvaluateOptions): EvaluationResult {
       max: Math.max(...ls),
       n: ls.length,
       budgetS: engine.holdS(b) + 1,
+      values: ls,
     };
     flat.push(...ls);
   }

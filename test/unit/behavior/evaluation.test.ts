@@ -1,8 +1,9 @@
 // Per-behavior precision/recall, macro-F1 and state-change latency on simulated, labelled data
 // (test/support/trajectory-sim.ts: 10 % dropped frames, ±30 % frame-interval jitter, 2 % missed
 // detections, 2 px box noise). The goal: macro-F1 ≥ 0.90, and every ground-truth change emitted
-// within the new behavior's hold time + 1 s — asserted for every change of seeds 1–6 at both
-// rates (the 14-seed figures, with the few 2 fps misses, are in docs/behavior.md).
+// within the new behavior's hold time + 1 s — asserted for every change of seeds 1–6 at 5, 4 and
+// 2 fps. Over 40 seeds (npm run bench:behavior) 4 fps and more keep every change in budget, 2 fps
+// misses ~1 % (play onsets: a war dance aliases at 2 fps); docs/behavior.md has the figures.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateBehavior, type EvaluationResult } from '../../support/trajectory-sim';
@@ -16,7 +17,7 @@ function report(r: EvaluationResult, label: string): string[] {
   return [`${label}: macro-F1 ${r.macroF1.toFixed(3)} (excluding hold+1 s after changes), ${r.macroF1All.toFixed(3)} (all frames)`, ...rows];
 }
 
-for (const fps of [5, 2]) {
+for (const fps of [5, 4, 2]) {
   describe(`simulated scenario at ${fps} fps`, () => {
     const results = SEEDS.map((seed) => ({ seed, r: evaluateBehavior({ fps, seed }) }));
 
