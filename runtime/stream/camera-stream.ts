@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { CameraConfig } from '../camera/config';
 import type { StreamState, StreamStatePayload, StreamStats } from '../contracts';
 import { FfmpegSupervisor } from '../ffmpeg/supervisor';
-import { inputArgs, demoInputArgs, sourceKind, transcodeArgs, fmp4OutputArgs } from '../ffmpeg/args';
+import { inputArgs, demoInputArgs, parseDemoUrl, sourceKind, transcodeArgs, fmp4OutputArgs } from '../ffmpeg/args';
 import { withCredentials } from '../ffmpeg/redact';
 import { HlsPackager } from '../hls/packager';
 import { parseInputVideo, type InputVideo } from './stderr-info';
@@ -168,7 +168,8 @@ export class CameraStream extends EventEmitter<CameraStreamEvents> {
     const partUs = fragDurationUs(this.options.partTargetS > 0 ? this.options.partTargetS : this.options.segmentTargetS);
     const input =
       kind === 'demo'
-        ? demoInputArgs({})
+        ? // The same options the detection reader takes from the URL, so boxes line up with the picture.
+          demoInputArgs(parseDemoUrl(cam.url))
         : inputArgs({
             url: withCredentials(cam.url, cam.credentials.user, cam.credentials.password),
             transport: cam.transport,

@@ -216,8 +216,8 @@ describe('rtsp-hls-stream with a real RTSP server', { skip: available.ok ? false
     await helper.unload();
   });
 
-  test('demo: camera goes live (transcoded)', async () => {
-    await helper.load([cameraNode, streamNode], flow('demo:', { id: 'demo' }));
+  test('demo: camera goes live (transcoded) at the size its URL asks for', async () => {
+    await helper.load([cameraNode, streamNode], flow('demo:?width=320&height=180', { id: 'demo' }));
     await waitFor('demo live', () => hub.stream('demo')?.state === 'live', 20_000);
     const s = hub.stream('demo')!;
     assert.equal(s.mode, 'transcode');
@@ -226,6 +226,8 @@ describe('rtsp-hls-stream with a real RTSP server', { skip: available.ok ? false
       return /#EXT-X-PART/.test(t) ? t : undefined;
     }, 15_000, 250);
     assert.match(pl, /#EXT-X-MAP/);
+    const info = await (await fetch(`${api.url}/ferretwatch/api/stream/hls/demo`)).json();
+    assert.deepEqual([info.width, info.height], [320, 180]);
     await helper.unload();
   });
 
