@@ -1,13 +1,13 @@
 // The onnxruntime-backed SequenceModel: loads a behavior model that follows the contract in
 // sequence-model.ts, checks its shapes against that contract (errors name the file and say what
-// is wrong), and runs it. One InferenceSession per model file, shared by every caller and
-// reference-counted (runtime/onnx/session-cache.ts); runs on a session are queued so two
-// ferret-behavior nodes on one model do not fight over onnxruntime's threads.
+// is wrong), and runs it. One session per model file, shared by every caller and reference-counted,
+// living in a worker thread (runtime/onnx/session-cache.ts) so a run never blocks the event loop;
+// the worker runs one request at a time, so two ferret-behavior nodes on one model do not fight
+// over onnxruntime's threads.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { readOnnxInfo } from '../detect/onnx-metadata';
-import { acquireSession, releaseSession, runSerial, sharedSessionCount, type SharedSession } from '../onnx/session-cache';
+import { acquireSession, releaseSession, SessionLease, sharedSessionCount, type TensorMeta, type WorkerSession } from '../onnx/session-cache';
 import { FEATURE_NAMES } from './features';
 import { SEQUENCE_INPUT_NAME, checkModelShape, labelSidecarCandidates, resolveLabels, type SequenceModel } from './sequence-model';
 
@@ -29,9 +29,9 @@ function shapeText(dims: ReadonlyArray<number | string>): string {
   return `[${dims.join(', ')}]`;
 }
 
-function tensorMeta(meta: readonly ort.InferenceSession.ValueMetadata[], name: string): ort.InferenceSession.TensorValueMetadata | null {
+function tensorMeta(meta: readonly TensorMeta[], name: string): (TensorMeta & { type: string }) | null {
   const m = meta.find((x) => x.name === name);
-  return m && m.isTensor ? m : null;
+  return m && m.isTensor ? { ...m, type: m.type ?? 'unknown' } : null;
 }
 
 /** A behavior sequence model running on onnxruntime. Create with `loadSequenceModel`. */
@@ -44,8 +44,7 @@ export class OnnxSequenceModel implements SequenceModel {
     readonly T: number,
     readonly F: number,
     private readonly outputName: string,
-    private readonly rec: SharedSession,
-    private readonly session: ort.InferenceSession,
+    private readonly lease: SessionLease,
   ) {}
 
   async run(features: Float32Array, T: number, F: number): Promise<Float32Array> {
@@ -53,9 +52,15 @@ export class OnnxSequenceModel implements SequenceModel {
     if (T !== this.T || F !== this.F || features.length !== T * F) {
       throw new Error(`behavior model ${path.basename(this.file)} takes [1, ${this.T}, ${this.F}], got ${features.length} values for [1, ${T}, ${F}]`);
     }
-    // The caller may reuse its buffer for the next ferret while this run waits in the queue.
-    const input = new ort.Tensor('float32', Float32Array.from(features), [1, T, F]);
-    const out = (await runSerial(this.rec, () => this.session.run({ [SEQUENCE_INPUT_NAME]: input })))[this.outputName];
+    // runTensors copies `features` before it returns (and this runs before the first await): the
+    // caller may reuse its buffer for the next ferret while this run waits in the worker's queue.
+    const cur = this.lease.current;
+    const dims = [1, T, F];
+    const pending = cur.isDead
+      ? // The worker crashed: a fresh one is loading; keep a copy of this window meanwhile.
+        ((copy: Float32Array) => this.lease.live().then((s) => s.runTensors({ [SEQUENCE_INPUT_NAME]: { data: copy, dims } }, [this.outputName])))(features.slice())
+      : cur.runTensors({ [SEQUENCE_INPUT_NAME]: { data: features, dims } }, [this.outputName]);
+    const out = (await pending)[this.outputName];
     const data = out.data;
     if (!(data instanceof Float32Array) || data.length !== this.labels.length) {
       throw new Error(`behavior model ${path.basename(this.file)} returned ${out.type} ${shapeText(out.dims)}, expected float32 [1, ${this.labels.length}]`);
@@ -67,7 +72,7 @@ export class OnnxSequenceModel implements SequenceModel {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await releaseSession(this.rec);
+    await this.lease.release();
   }
 }
 
@@ -98,7 +103,7 @@ export async function loadSequenceModel(file: string, opts: OnnxSequenceModelOpt
   }
 
   const rec = acquireSession(abs, opts.threads ?? 1);
-  let session: ort.InferenceSession;
+  let session: WorkerSession;
   try {
     session = await rec.ready;
   } catch (err) {
@@ -135,5 +140,5 @@ export async function loadSequenceModel(file: string, opts: OnnxSequenceModelOpt
   if (typeof C === 'number' && C !== labels.length) return fail(`output has ${C} logits but ${labels.length} labels (${labels.join(', ')})`);
   const problem = checkModelShape({ T, F: wantF, labels }, embeddingDims);
   if (problem) return fail(problem);
-  return new OnnxSequenceModel(abs, labels, T, wantF, outputName, rec, session);
+  return new OnnxSequenceModel(abs, labels, T, wantF, outputName, new SessionLease(rec, session, opts.threads ?? 1));
 }

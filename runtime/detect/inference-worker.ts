@@ -2,7 +2,8 @@
 // its promise (microsoft/onnxruntime#19611): on Node-RED's main thread a 100 ms inference would
 // freeze HTTP, HLS and every flow, and stop ffmpeg's stdout from being read. Here it blocks only
 // this thread. Frames arrive as rgb24 in shared memory; the HWC → CHW float conversion runs here
-// too, into a buffer reused across frames; outputs go back by transfer, not by copy.
+// too, into a buffer reused across frames; outputs go back by transfer, not by copy. Other models
+// (ReID, behavior) send ready-made float32 tensors ('runTensors') and get named outputs back.
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { rgbToChwFloat } from './preprocess';
@@ -21,6 +22,35 @@ function meta(m: ort.InferenceSession.ValueMetadata): TensorMeta {
 
 function reply(r: WorkerReply, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(r, transfer);
+}
+
+/** Output buffers to move rather than copy; two outputs may share one buffer, which moves once. */
+function transferables(views: ReadonlyArray<unknown>): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  for (const v of views) if (ArrayBuffer.isView(v) && v.buffer instanceof ArrayBuffer) set.add(v.buffer);
+  return [...set];
+}
+
+async function runTensors(m: Extract<WorkerRequest, { type: 'runTensors' }>): Promise<void> {
+  if (!session) throw new Error('no session loaded');
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const i of m.inputs) feeds[i.name] = new ort.Tensor('float32', i.data, i.dims);
+  const t0 = performance.now();
+  const out = await session.run(feeds);
+  const runMs = performance.now() - t0;
+  const outputs: Extract<WorkerReply, { type: 'ranTensors' }>['outputs'] = [];
+  for (const name of m.outputs) {
+    const t = out[name];
+    if (!t) throw new Error(`model has no output "${name}" (outputs: ${session.outputNames.join(', ')})`);
+    outputs.push({ name, type: t.type, dims: [...t.dims], data: t.data as ArrayBufferView | string[] });
+  }
+  const r: WorkerReply = { type: 'ranTensors', id: m.id, outputs, runMs };
+  try {
+    reply(r, transferables(outputs.map((o) => o.data)));
+  } catch {
+    // A buffer onnxruntime does not let go of (an external one) is copied instead.
+    reply(r);
+  }
 }
 
 async function handle(m: WorkerRequest): Promise<void> {
@@ -62,6 +92,15 @@ async function handle(m: WorkerRequest): Promise<void> {
       }
       return;
     }
+    case 'runTensors':
+      try {
+        await runTensors(m);
+      } catch (err) {
+        reply({ type: 'error', id: m.id, message: (err as Error).message });
+      }
+      return;
+    case 'crash':
+      return; // handled on arrival
     case 'release':
       try {
         await session?.release();
@@ -75,5 +114,10 @@ async function handle(m: WorkerRequest): Promise<void> {
 
 // One request at a time: the CHW buffer is reused, and ort's run() defers to setImmediate.
 port.on('message', (m: WorkerRequest) => {
+  // 'crash' (WorkerSession.kill) jumps the queue and ends the thread the way a fatal error would.
+  // It is only ever handled between native calls: run() holds this thread's event loop while it
+  // computes, and a Worker.terminate() that lands inside it aborts the whole process (onnxruntime
+  // throws a Napi::Error into a dying environment), so kill() must not use terminate().
+  if (m.type === 'crash') process.exit(70);
   queue = queue.then(() => handle(m)).catch(() => undefined);
 });

@@ -1,6 +1,9 @@
 // Main-thread handle on an onnxruntime session living in its own worker thread (see
 // inference-worker.ts for why). The worker is referenced only while a request is pending, so an
-// idle session never keeps a process (the CLI, a test) alive.
+// idle session never keeps a process (the CLI, a test) alive. Two kinds of run: `run` (detection:
+// an rgb24 frame in shared memory, HWC → CHW in the worker) and `runTensors` (any model: named
+// float32 inputs in, named outputs back). Requests are answered in the order they were sent: the
+// worker handles one at a time, which is the per-session run queue.
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -11,14 +14,30 @@ export interface TensorMeta {
   shape: Array<number | string>;
 }
 
+/** A float32 input tensor for `runTensors`. */
+export interface TensorInput {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+/** An output tensor as onnxruntime produced it (`type` 'float32' → `data` is a Float32Array). */
+export interface TensorOutput {
+  type: string;
+  dims: number[];
+  data: ArrayBufferView | string[];
+}
+
 export type WorkerRequest =
   | { type: 'load'; id: number; file: string; threads: number }
   | { type: 'run'; id: number; rgb: Uint8Array; width: number; height: number; inputName: string; outputName: string }
-  | { type: 'release'; id: number };
+  | { type: 'runTensors'; id: number; inputs: Array<{ name: string; data: Float32Array; dims: number[] }>; outputs: string[] }
+  | { type: 'release'; id: number }
+  | { type: 'crash'; id: number };
 
 export type WorkerReply =
   | { type: 'loaded'; id: number; inputs: TensorMeta[]; outputs: TensorMeta[] }
   | { type: 'ran'; id: number; data: Float32Array; dims: number[]; preMs: number; runMs: number }
+  | { type: 'ranTensors'; id: number; outputs: Array<{ name: string } & TensorOutput>; runMs: number }
   | { type: 'released'; id: number }
   | { type: 'error'; id: number; message: string };
 
@@ -43,6 +62,11 @@ export class WorkerSession {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private dead: Error | undefined;
+  private markDied!: (err: Error) => void;
+  /** Settles (never rejects) when the worker is gone: crashed, killed or released. */
+  readonly died = new Promise<Error>((resolve) => {
+    this.markDied = resolve;
+  });
 
   private constructor(readonly file: string) {
     this.worker = new Worker(path.join(__dirname, 'inference-worker.js'));
@@ -56,9 +80,11 @@ export class WorkerSession {
       else p.resolve(r);
     });
     const die = (err: Error) => {
-      this.dead = err;
-      for (const p of this.pending.values()) p.reject(err);
+      // 'error' is followed by 'exit': the first reason is the one worth reporting.
+      this.dead = this.dead ?? err;
+      for (const p of this.pending.values()) p.reject(this.dead);
       this.pending.clear();
+      this.markDied(this.dead);
     };
     this.worker.on('error', (err) => die(new Error(`inference worker for ${path.basename(file)} failed: ${err.message}`)));
     this.worker.on('exit', (code) => die(new Error(`inference worker for ${path.basename(file)} exited (code ${code})`)));
@@ -84,6 +110,55 @@ export class WorkerSession {
     return { data: r.data, dims: r.dims, preMs: r.preMs, runMs: r.runMs };
   }
 
+  get inputNames(): string[] {
+    return this.inputMetadata.map((m) => m.name);
+  }
+
+  get outputNames(): string[] {
+    return this.outputMetadata.map((m) => m.name);
+  }
+
+  /** True once the worker is gone (crashed, killed or released): every request then rejects. */
+  get isDead(): boolean {
+    return this.dead !== undefined;
+  }
+
+  /**
+   * Run the model on named float32 inputs and get the named outputs back (all outputs when
+   * `outputNames` is omitted). Each input is copied once, here, into a fresh buffer that is then
+   * transferred to the worker: the caller may overwrite its own buffer as soon as this returns
+   * (the ReID embedder refills one buffer per frame), a view never drags its whole backing buffer
+   * through the message, and shared memory is never read after the call. The outputs' buffers are
+   * transferred back, not copied.
+   */
+  async runTensors(inputs: Record<string, TensorInput>, outputNames: readonly string[] = this.outputNames): Promise<Record<string, TensorOutput>> {
+    const list: Array<{ name: string; data: Float32Array; dims: number[] }> = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const [name, t] of Object.entries(inputs)) {
+      if (!(t.data instanceof Float32Array)) throw new Error(`input "${name}" of ${path.basename(this.file)} must be a Float32Array`);
+      // new + set: about 5x faster than TypedArray.prototype.slice on V8 11 (0.18 vs 1 ms / 1.5 MB).
+      const data = new Float32Array(t.data.length);
+      data.set(t.data);
+      list.push({ name, data, dims: [...t.dims] });
+      transfer.push(data.buffer);
+    }
+    const r = (await this.request({ type: 'runTensors', id: 0, inputs: list, outputs: [...outputNames] }, transfer)) as Extract<WorkerReply, { type: 'ranTensors' }>;
+    const out: Record<string, TensorOutput> = {};
+    for (const o of r.outputs) out[o.name] = { type: o.type, dims: o.dims, data: o.data };
+    return out;
+  }
+
+  /**
+   * End the worker abruptly, as a crash would: the run in progress (if any) finishes, every other
+   * pending request rejects with the worker's exit error. For tests and watchdogs; `release` is
+   * the orderly way. Not Worker.terminate(): landing inside a native run it aborts the process.
+   */
+  async kill(): Promise<void> {
+    if (this.dead) return;
+    this.worker.postMessage({ type: 'crash', id: 0 } satisfies WorkerRequest);
+    await this.died;
+  }
+
   /** Frees the session and ends the worker. */
   async release(): Promise<void> {
     if (!this.dead) {
@@ -97,13 +172,13 @@ export class WorkerSession {
     await this.worker.terminate();
   }
 
-  private request(m: WorkerRequest): Promise<WorkerReply> {
+  private request(m: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<WorkerReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage({ ...m, id });
+      this.worker.postMessage({ ...m, id }, transfer);
     });
   }
 }

@@ -1,23 +1,33 @@
-// One onnxruntime InferenceSession per (model file, thread count), shared by every caller on the
-// main thread (the ReID embedder, the behavior sequence model) and reference-counted; runs are
-// queued so two users of one model never run it at once. Detection keeps its sessions in a worker
-// thread instead (runtime/detect/session-worker.ts): its 100 ms runs would block the event loop.
+// One onnxruntime session per (model file, thread count), shared by every caller (the ReID
+// embedder, the behavior sequence model) and reference-counted. Each session lives in its own
+// worker thread (runtime/detect/session-worker.ts): onnxruntime-node's run() is synchronous under
+// its promise, and on the main thread even a 10 ms ReID batch stalls HLS serving and every flow.
+// The worker answers one request at a time, in order, so two users of one model never run it at
+// once. Detection keeps its own cache of the same workers (runtime/detect/detector.ts).
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { WorkerSession } from '../detect/session-worker';
+
+export type { TensorInput, TensorMeta, TensorOutput } from '../detect/session-worker';
+export { WorkerSession };
 
 export interface SharedSession {
   readonly key: string;
+  /** Absolute model file. */
+  readonly file: string;
   refs: number;
-  readonly ready: Promise<ort.InferenceSession>;
-  /** Tail of the run queue: each run starts after the previous one settled. */
-  tail: Promise<void>;
+  /** The loaded session; rejects with onnxruntime's message when the file does not load. */
+  readonly ready: Promise<WorkerSession>;
 }
 
 const sessions = new Map<string, SharedSession>();
 
-/** Live shared sessions (tests, diagnostics). */
+/** Live shared sessions, one worker each (tests, diagnostics). */
 export function sharedSessionCount(): number {
   return sessions.size;
+}
+
+function forget(rec: SharedSession): void {
+  if (sessions.get(rec.key) === rec) sessions.delete(rec.key);
 }
 
 export function acquireSession(file: string, threads: number): SharedSession {
@@ -25,41 +35,91 @@ export function acquireSession(file: string, threads: number): SharedSession {
   const key = `${abs}|${threads}`;
   let rec = sessions.get(key);
   if (!rec) {
-    const ready = ort.InferenceSession.create(abs, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-    // A failed load must not poison the cache for a later, fixed file.
-    ready.catch(() => {
-      if (sessions.get(key) === rec) sessions.delete(key);
-    });
-    rec = { key, refs: 0, ready, tail: Promise.resolve() };
+    const ready = WorkerSession.create(abs, threads);
+    const created: SharedSession = { key, file: abs, refs: 0, ready };
+    // A failed load must not poison the cache for a later, fixed file; a crashed worker must not
+    // be handed to the next user (its holders keep getting the crash error until they let go).
+    ready.then(
+      (s) => void s.died.then(() => forget(created)),
+      () => forget(created),
+    );
+    rec = created;
     sessions.set(key, rec);
   }
   rec.refs++;
   return rec;
 }
 
+/** Drop one reference; the last one frees the session and ends its worker (after queued runs). */
 export async function releaseSession(rec: SharedSession): Promise<void> {
   rec.refs--;
   if (rec.refs > 0) return;
-  if (sessions.get(rec.key) === rec) sessions.delete(rec.key);
+  forget(rec);
+  let s: WorkerSession;
   try {
-    const s = await rec.ready;
-    await rec.tail;
-    await s.release();
+    s = await rec.ready;
   } catch {
-    // A session that never loaded has nothing to free.
+    return; // A session that never loaded has nothing to free.
   }
+  await s.release();
 }
 
-export function runSerial<T>(rec: SharedSession, fn: () => Promise<T>): Promise<T> {
-  const p = rec.tail.then(fn);
-  rec.tail = p.then(
-    () => undefined,
-    () => undefined,
-  );
-  return p;
+/**
+ * End the worker of a cached session abruptly, as a crash would (tests, a watchdog): its pending
+ * runs reject, and the next acquire starts a fresh worker. False when no such session is loaded.
+ */
+export async function killSessionWorker(file: string, threads: number): Promise<boolean> {
+  const rec = sessions.get(`${path.resolve(file)}|${threads}`);
+  if (!rec) return false;
+  let s: WorkerSession;
+  try {
+    s = await rec.ready;
+  } catch {
+    return false;
+  }
+  await s.kill();
+  await s.died;
+  return true;
+}
+
+/**
+ * One user's hold on a shared session that outlives a worker crash: the first call after the
+ * worker died lets go of the dead record and acquires a fresh worker for the same file, so a
+ * crash fails the runs that were pending, not every run until the next deploy.
+ */
+export class SessionLease {
+  private reviving: Promise<WorkerSession> | null = null;
+
+  constructor(
+    private rec: SharedSession,
+    private session: WorkerSession,
+    private readonly threads: number,
+  ) {}
+
+  /** The session as it is now (possibly dead): for the synchronous fast path. */
+  get current(): WorkerSession {
+    return this.session;
+  }
+
+  /** A live session: the current one, or a fresh worker when it died (rejects if that fails to load). */
+  live(): Promise<WorkerSession> {
+    if (!this.session.isDead) return Promise.resolve(this.session);
+    this.reviving ??= this.revive().finally(() => {
+      this.reviving = null;
+    });
+    return this.reviving;
+  }
+
+  release(): Promise<void> {
+    return releaseSession(this.rec);
+  }
+
+  private async revive(): Promise<WorkerSession> {
+    const dead = this.rec;
+    this.rec = acquireSession(dead.file, this.threads);
+    void releaseSession(dead);
+    // On a failed load the dead session stays current, so the next call tries again.
+    this.session = await this.rec.ready;
+    return this.session;
+  }
 }

@@ -1,15 +1,15 @@
 // Appearance embedders behind one interface, for the detect stage (the only one that has the frame)
 // and for enrolment: `hsv` — the centre-weighted colour histogram, microseconds per crop, no model —
 // and `reid` — an OSNet-style re-identification network run with onnxruntime: every crop of a frame
-// in ONE batched run, bilinear crop-resize in JS into a reused buffer, one shared session per model.
+// in ONE batched run, bilinear crop-resize in JS into a reused buffer, one shared session per model
+// living in a worker thread (runtime/onnx/session-cache.ts) so the run never blocks the event loop.
 // Which one is the default, and why, is measured in docs/tracking.md ("Embedders").
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import type { Box } from '../contracts';
 import { cropResizeToChw, IMAGENET, ResizeScratch } from './crop-resize';
 import { hsvHistogramEmbedding, l2NormalizeInPlace } from './embedding';
-import { acquireSession, releaseSession, runSerial, type SharedSession } from '../onnx/session-cache';
+import { acquireSession, releaseSession, SessionLease, type WorkerSession } from '../onnx/session-cache';
 
 export type EmbedderKind = 'hsv' | 'reid';
 
@@ -99,8 +99,7 @@ class ReidEmbedder implements Embedder {
 
   constructor(
     readonly modelPath: string,
-    private readonly rec: SharedSession,
-    private readonly session: ort.InferenceSession,
+    private readonly lease: SessionLease,
     private readonly inputName: string,
     private readonly outputName: string,
     readonly inputWidth: number,
@@ -113,18 +112,31 @@ class ReidEmbedder implements Embedder {
     const bad = checkFrame(rgb, width, height);
     if (bad) return Promise.reject(bad);
     if (boxes.length === 0) return Promise.resolve([]);
-    return runSerial(this.rec, async () => {
-      const per = 3 * this.inputWidth * this.inputHeight;
-      const n = boxes.length;
-      if (this.input.length < n * per) this.input = new Float32Array(n * per);
-      const inside: boolean[] = [];
-      for (let i = 0; i < n; i++) {
-        inside.push(cropResizeToChw(rgb, width, height, boxes[i], this.inputWidth, this.inputHeight, this.input, i * per, IMAGENET, this.scratch));
+    // The crops are cut here, on the main thread (well under a millisecond per crop); the run goes
+    // to the worker. runTensors copies the n crops out of the reused buffer before it returns (a
+    // copy, not a transfer: a transferred buffer would be gone for the next frame, and the copy
+    // costs about as much as allocating a new one), so the next embed may refill it while this run
+    // is still pending; the worker runs requests in the order they were sent.
+    const per = 3 * this.inputWidth * this.inputHeight;
+    const n = boxes.length;
+    if (this.input.length < n * per) this.input = new Float32Array(n * per);
+    const inside: boolean[] = [];
+    for (let i = 0; i < n; i++) {
+      inside.push(cropResizeToChw(rgb, width, height, boxes[i], this.inputWidth, this.inputHeight, this.input, i * per, IMAGENET, this.scratch));
+    }
+    // A view of exactly n crops: the tensor's batch is the frame's box count.
+    const dims = [n, 3, this.inputHeight, this.inputWidth];
+    const crops = this.input.subarray(0, n * per);
+    const current = this.lease.current;
+    const run = current.isDead
+      ? // The worker crashed: a fresh one is loading, and the next frame may refill the buffer meanwhile.
+        ((copy: Float32Array) => this.lease.live().then((s) => s.runTensors({ [this.inputName]: { data: copy, dims } }, [this.outputName])))(crops.slice())
+      : current.runTensors({ [this.inputName]: { data: crops, dims } }, [this.outputName]);
+    return run.then((out) => {
+      const data = out[this.outputName].data;
+      if (!(data instanceof Float32Array) || data.length < n * this.dims) {
+        throw new Error(`ReID model ${path.basename(this.modelPath)} returned ${out[this.outputName].type} [${out[this.outputName].dims.join(', ')}], expected float32 [${n}, ${this.dims}]`);
       }
-      // A view of exactly n crops: the tensor's batch is the frame's box count.
-      const tensor = new ort.Tensor('float32', this.input.subarray(0, n * per), [n, 3, this.inputHeight, this.inputWidth]);
-      const out = await this.session.run({ [this.inputName]: tensor });
-      const data = out[this.outputName].data as Float32Array;
       const res: Float32Array[] = [];
       for (let i = 0; i < n; i++) {
         const v = new Float32Array(this.dims);
@@ -141,7 +153,7 @@ class ReidEmbedder implements Embedder {
   release(): void {
     if (this.released) return;
     this.released = true;
-    void releaseSession(this.rec);
+    void this.lease.release();
   }
 
   static async load(modelPath: string, threads: number): Promise<ReidEmbedder> {
@@ -151,7 +163,7 @@ class ReidEmbedder implements Embedder {
       throw new Error(`ReID model ${file} does not exist (set ${REID_MODEL_ENV} or put an *osnet*.onnx / *reid*.onnx file into ${packageModelsDir()})`);
     }
     const rec = acquireSession(file, threads);
-    let session: ort.InferenceSession;
+    let session: WorkerSession;
     try {
       session = await rec.ready;
     } catch (err) {
@@ -176,11 +188,11 @@ class ReidEmbedder implements Embedder {
       const w = isStatic(inShape[3]) ? inShape[3] : 128;
       let dims = isStatic(outShape[1]) ? outShape[1] : 0;
       if (!dims) {
-        const probe = await session.run({ [inMeta.name]: new ort.Tensor('float32', new Float32Array(3 * w * h), [1, 3, h, w]) });
+        const probe = await session.runTensors({ [inMeta.name]: { data: new Float32Array(3 * w * h), dims: [1, 3, h, w] } }, [outMeta.name]);
         dims = probe[outMeta.name].dims[1] ?? 0;
         if (!(dims > 0)) throw new Error(`ReID model ${name}: could not tell its feature size`);
       }
-      return new ReidEmbedder(file, rec, session, inMeta.name, outMeta.name, w, h, dims);
+      return new ReidEmbedder(file, new SessionLease(rec, session, threads), inMeta.name, outMeta.name, w, h, dims);
     } catch (err) {
       await releaseSession(rec);
       throw err;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSequenceModel, sequenceSessionCount } from '../../../runtime/behavior/onnx-sequence-model';
+import { killSessionWorker } from '../../../runtime/onnx/session-cache';
 import { SequenceModelDriver } from '../../../runtime/behavior/model-driver';
 import { BehaviorEngine, type BehaviorEngineOptions } from '../../../runtime/behavior/engine';
 import { FEATURE_NAMES } from '../../../runtime/behavior/features';
@@ -41,6 +42,27 @@ describe('loading a sequence model', () => {
         assert.equal(r.behavior, tinyLstmExpected(speed), `speed ${speed}`);
       }
       await assert.rejects(m.run(new Float32Array(5), 10, F), /takes \[1, 10, 18\]/);
+    } finally {
+      await m.release();
+    }
+  });
+
+  test('a crashed worker fails the pending run; the same model then runs on a fresh worker', async () => {
+    const file = writeTinyLstm(path.join(dir, 'revive.onnx'), { T: 10 });
+    const m = await loadSequenceModel(file);
+    try {
+      const x = new Float32Array(10 * F);
+      x[9 * F + SPEED] = 3;
+      const pending = [m.run(x, 10, F), m.run(x, 10, F)];
+      x.fill(0); // the runs copied their window when they were called
+      assert.equal(await killSessionWorker(file, 1), true);
+      const [first, second] = await Promise.allSettled(pending);
+      // The run under way may still answer (a crash lands between native runs), the queued one fails.
+      if (first.status === 'fulfilled') assert.equal(decodeLogits(first.value, m.labels).behavior, tinyLstmExpected(3));
+      assert.equal(second.status, 'rejected');
+      assert.match((second as PromiseRejectedResult).reason.message, /revive\.onnx/);
+      x[9 * F + SPEED] = 3;
+      assert.equal(decodeLogits(await m.run(x, 10, F), m.labels).behavior, tinyLstmExpected(3));
     } finally {
       await m.release();
     }
