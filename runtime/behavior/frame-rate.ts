@@ -22,7 +22,10 @@ export interface FrameRateEvent {
 
 interface CameraRate {
   lastTs: number | null;
-  intervals: number[];
+  /** Ring of the newest `window` intervals (ms); `count` of them are filled, `next` is overwritten next. */
+  intervals: Float64Array;
+  count: number;
+  next: number;
   low: boolean;
 }
 
@@ -33,10 +36,13 @@ export class FrameRateWatch {
   readonly minFps: number;
   private readonly window: number;
   private readonly cameras = new Map<string, CameraRate>();
+  /** Sorted copy for the median, reused: observe() runs for every tracks message. */
+  private readonly scratch: Float64Array;
 
   constructor(opts: FrameRateOptions = {}) {
     this.minFps = opts.minFps ?? 4;
     this.window = Math.max(3, Math.round(opts.windowFrames ?? 20));
+    this.scratch = new Float64Array(this.window);
   }
 
   /**
@@ -47,7 +53,7 @@ export class FrameRateWatch {
   observe(camera: string, ts: number): FrameRateEvent | null {
     let c = this.cameras.get(camera);
     if (!c) {
-      c = { lastTs: null, intervals: [], low: false };
+      c = { lastTs: null, intervals: new Float64Array(this.window), count: 0, next: 0, low: false };
       this.cameras.set(camera, c);
     }
     const last = c.lastTs;
@@ -56,10 +62,11 @@ export class FrameRateWatch {
     if (last === null) return null;
     const dt = ts - last;
     if (dt > STALL_MS) return null;
-    c.intervals.push(dt);
-    if (c.intervals.length > this.window) c.intervals.shift();
-    if (c.intervals.length < this.window) return null;
-    const fps = 1000 / median(c.intervals);
+    c.intervals[c.next] = dt;
+    c.next = (c.next + 1) % this.window;
+    if (c.count < this.window) c.count++;
+    if (c.count < this.window) return null;
+    const fps = 1000 / this.median(c.intervals);
     if (!c.low && fps < this.minFps) {
       c.low = true;
       return { camera, fps, low: true };
@@ -74,12 +81,14 @@ export class FrameRateWatch {
   /** The current estimate for a camera (null until a window of frames has arrived). */
   fps(camera: string): number | null {
     const c = this.cameras.get(camera);
-    return c && c.intervals.length >= this.window ? 1000 / median(c.intervals) : null;
+    return c && c.count >= this.window ? 1000 / this.median(c.intervals) : null;
   }
-}
 
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  private median(xs: Float64Array): number {
+    const s = this.scratch;
+    s.set(xs);
+    s.sort();
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  }
 }

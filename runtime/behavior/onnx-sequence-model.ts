@@ -52,14 +52,9 @@ export class OnnxSequenceModel implements SequenceModel {
     if (T !== this.T || F !== this.F || features.length !== T * F) {
       throw new Error(`behavior model ${path.basename(this.file)} takes [1, ${this.T}, ${this.F}], got ${features.length} values for [1, ${T}, ${F}]`);
     }
-    // runTensors copies `features` before it returns (and this runs before the first await): the
-    // caller may reuse its buffer for the next ferret while this run waits in the worker's queue.
-    const cur = this.lease.current;
-    const dims = [1, T, F];
-    const pending = cur.isDead
-      ? // The worker crashed: a fresh one is loading; keep a copy of this window meanwhile.
-        ((copy: Float32Array) => this.lease.live().then((s) => s.runTensors({ [SEQUENCE_INPUT_NAME]: { data: copy, dims } }, [this.outputName])))(features.slice())
-      : cur.runTensors({ [SEQUENCE_INPUT_NAME]: { data: features, dims } }, [this.outputName]);
+    // The lease copies `features` before it returns: the caller may reuse its buffer for the next
+    // ferret while this run waits in the worker's queue (or for a fresh worker after a crash).
+    const pending = this.lease.runTensors({ [SEQUENCE_INPUT_NAME]: { data: features, dims: [1, T, F] } }, [this.outputName]);
     const out = (await pending)[this.outputName];
     const data = out.data;
     if (!(data instanceof Float32Array) || data.length !== this.labels.length) {

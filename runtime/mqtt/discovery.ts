@@ -5,6 +5,8 @@
 // `object_id`, which stops working in HA 2026.4).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_BEHAVIORS } from '../behavior/rules';
+import { DEFAULT_INACTIVE_BEHAVIORS } from '../behavior/summary';
 import { MqttTopics, topicSegment } from './topics';
 
 export type Component =
@@ -19,19 +21,8 @@ export type Component =
 
 export type Json = Record<string, unknown>;
 
-/** Matches the `Behavior` union in runtime/contracts.ts (kept as a runtime list for enum options). */
-export const BEHAVIORS: readonly string[] = [
-  'sleeping',
-  'resting',
-  'exploring',
-  'playing',
-  'eating',
-  'drinking',
-  'litter',
-  'hiding',
-  'social_play',
-  'out_of_view',
-];
+/** The behavior engine's labels (the `Behavior` union in runtime/contracts.ts), for enum options. */
+export const BEHAVIORS: readonly string[] = DEFAULT_BEHAVIORS;
 
 /** Matches `StreamState` in runtime/contracts.ts. */
 export const STREAM_STATES: readonly string[] = ['starting', 'live', 'stalled', 'restarting', 'failed', 'stopped'];
@@ -40,8 +31,8 @@ export const STREAM_STATES: readonly string[] = ['starting', 'live', 'stalled', 
 // The first three are what runtime/behavior/health.ts emits today; keep them in step.
 export const DEFAULT_ALERT_TYPES: readonly string[] = ['no_eating', 'no_activity', 'sleep_share', 'no_drinking', 'not_seen', 'long_hiding'];
 
-/** Behaviors counted as "active" in the daily active-minutes sensor. */
-export const ACTIVE_BEHAVIORS: readonly string[] = ['exploring', 'playing', 'eating', 'drinking', 'litter', 'social_play'];
+/** Behaviors counted as "active" in the daily active-minutes sensor: the ones the summaries do not call inactive. */
+export const ACTIVE_BEHAVIORS: readonly string[] = DEFAULT_BEHAVIORS.filter((b) => !DEFAULT_INACTIVE_BEHAVIORS.includes(b));
 
 /** Home Assistant refuses states longer than this. */
 export const MAX_STATE_LENGTH = 255;

@@ -5,7 +5,7 @@
 // The worker answers one request at a time, in order, so two users of one model never run it at
 // once. Detection keeps its own cache of the same workers (runtime/detect/detector.ts).
 import * as path from 'node:path';
-import { WorkerSession } from '../detect/session-worker';
+import { WorkerSession, type TensorInput, type TensorOutput } from '../detect/session-worker';
 
 export type { TensorInput, TensorMeta, TensorOutput } from '../detect/session-worker';
 export { WorkerSession };
@@ -38,7 +38,7 @@ export function acquireSession(file: string, threads: number): SharedSession {
     const ready = WorkerSession.create(abs, threads);
     const created: SharedSession = { key, file: abs, refs: 0, ready };
     // A failed load must not poison the cache for a later, fixed file; a crashed worker must not
-    // be handed to the next user (its holders keep getting the crash error until they let go).
+    // be handed to the next user (its holders revive through their SessionLease).
     ready.then(
       (s) => void s.died.then(() => forget(created)),
       () => forget(created),
@@ -78,7 +78,6 @@ export async function killSessionWorker(file: string, threads: number): Promise<
     return false;
   }
   await s.kill();
-  await s.died;
   return true;
 }
 
@@ -96,13 +95,20 @@ export class SessionLease {
     private readonly threads: number,
   ) {}
 
-  /** The session as it is now (possibly dead): for the synchronous fast path. */
-  get current(): WorkerSession {
-    return this.session;
+  /**
+   * WorkerSession.runTensors on a live session. The inputs are copied before this returns in both
+   * cases, so the caller may refill its buffers at once: by runTensors itself when the worker is
+   * up, here while a fresh one loads after a crash.
+   */
+  runTensors(inputs: Record<string, TensorInput>, outputNames?: readonly string[]): Promise<Record<string, TensorOutput>> {
+    if (!this.session.isDead) return this.session.runTensors(inputs, outputNames);
+    const copies: Record<string, TensorInput> = {};
+    for (const [name, t] of Object.entries(inputs)) copies[name] = { data: t.data.slice(), dims: [...t.dims] };
+    return this.live().then((s) => s.runTensors(copies, outputNames));
   }
 
   /** A live session: the current one, or a fresh worker when it died (rejects if that fails to load). */
-  live(): Promise<WorkerSession> {
+  private live(): Promise<WorkerSession> {
     if (!this.session.isDead) return Promise.resolve(this.session);
     this.reviving ??= this.revive().finally(() => {
       this.reviving = null;

@@ -125,13 +125,7 @@ class ReidEmbedder implements Embedder {
       inside.push(cropResizeToChw(rgb, width, height, boxes[i], this.inputWidth, this.inputHeight, this.input, i * per, IMAGENET, this.scratch));
     }
     // A view of exactly n crops: the tensor's batch is the frame's box count.
-    const dims = [n, 3, this.inputHeight, this.inputWidth];
-    const crops = this.input.subarray(0, n * per);
-    const current = this.lease.current;
-    const run = current.isDead
-      ? // The worker crashed: a fresh one is loading, and the next frame may refill the buffer meanwhile.
-        ((copy: Float32Array) => this.lease.live().then((s) => s.runTensors({ [this.inputName]: { data: copy, dims } }, [this.outputName])))(crops.slice())
-      : current.runTensors({ [this.inputName]: { data: crops, dims } }, [this.outputName]);
+    const run = this.lease.runTensors({ [this.inputName]: { data: this.input.subarray(0, n * per), dims: [n, 3, this.inputHeight, this.inputWidth] } }, [this.outputName]);
     return run.then((out) => {
       const data = out[this.outputName].data;
       if (!(data instanceof Float32Array) || data.length < n * this.dims) {
